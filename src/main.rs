@@ -1,1 +1,166 @@
-fn main() {}
+//! The `pavebot` command line: the thin edge that loads config and data, opens the store and picks an
+//! adapter.
+
+use std::io::{BufReader, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use pavebot::bot::Bot;
+use pavebot::config::Config;
+use pavebot::engine::{Command, Event};
+use pavebot::store::Store;
+
+/// pavebot plans an Internal Developer Platform on Amazon EKS, in Discord or in your terminal.
+///
+/// With no subcommand: runs the Discord bot when DISCORD_TOKEN is set, otherwise the local console.
+#[derive(Parser)]
+#[command(name = "pavebot", version, about, long_about = None)]
+struct Cli {
+    /// Configuration file (default: ./pavebot.toml when present, then config/default.toml values).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Sub>,
+}
+
+#[derive(Subcommand)]
+enum Sub {
+    /// Chat with pavebot in the terminal (state in the sled database under the data directory).
+    Console {
+        /// sled database directory (default: data_dir from the configuration).
+        #[arg(long, value_name = "DIR")]
+        db: Option<PathBuf>,
+        /// Your name in the conversation.
+        #[arg(long, default_value = "you")]
+        user: String,
+    },
+    /// Run JSONL events through the engine and print one JSON result per event (the replay contract).
+    Replay {
+        /// Events file, or - for standard input.
+        events: String,
+        /// Keep state in a sled database at DIR (default: a temporary database removed at exit).
+        #[arg(long, value_name = "DIR")]
+        db: Option<PathBuf>,
+    },
+    /// Answer one platform question and exit.
+    Ask {
+        /// The question.
+        question: Vec<String>,
+    },
+    /// Validate the configuration and every data file, then exit.
+    Check,
+    /// Connect to Discord (needs DISCORD_TOKEN).
+    Discord,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("pavebot: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,pavebot=info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let cfg = Config::load(cli.config.as_deref())?;
+    let engine = pavebot::engine_from(&cfg)?;
+    match cli.command {
+        Some(Sub::Check) => {
+            let k = engine.knowledge();
+            println!(
+                "ok: {} routing modes, {} Defaults-table rows, {} options, {} concepts, {} knowledge topics",
+                engine.router().specs().len(),
+                k.rows.len(),
+                k.options.len(),
+                k.concepts.len(),
+                k.topics.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Sub::Ask { question }) => {
+            let bot = Bot::new(engine, Store::temporary()?);
+            let ev = Event {
+                user: "cli".into(),
+                text: Some(question.join(" ")),
+                command: Some(Command::Ask),
+                ..Event::default()
+            };
+            for r in bot.handle("ask", &ev)?.step.replies() {
+                println!("{r}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Sub::Replay { events, db }) => {
+            let store = match &db {
+                Some(dir) => Store::open(dir)?,
+                None => Store::temporary()?,
+            };
+            let bot = Bot::new(engine, store);
+            let stdout = std::io::stdout().lock();
+            if events == "-" {
+                pavebot::replay::run(&bot, std::io::stdin().lock(), stdout)?;
+            } else {
+                let f = std::fs::File::open(&events)
+                    .map_err(|e| anyhow::anyhow!("cannot read {events}: {e}"))?;
+                pavebot::replay::run(&bot, BufReader::new(f), stdout)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Sub::Console { db, user }) => {
+            console(engine, db.unwrap_or_else(|| cfg.data_dir.clone()), &user)
+        }
+        Some(Sub::Discord) => discord(cfg),
+        None => match std::env::var("DISCORD_TOKEN") {
+            Ok(t) if !t.trim().is_empty() => discord(cfg),
+            _ => {
+                if std::io::stdin().is_terminal() {
+                    eprintln!(
+                        "No DISCORD_TOKEN set, so this is the local console (state in {}).",
+                        cfg.data_dir.display()
+                    );
+                    eprintln!("To connect to Discord: export DISCORD_TOKEN=<bot token> and run `pavebot` again (see README).");
+                }
+                let dir = cfg.data_dir.clone();
+                console(engine, dir, "you")
+            }
+        },
+    }
+}
+
+fn console(engine: pavebot::engine::Engine, dir: PathBuf, user: &str) -> anyhow::Result<ExitCode> {
+    let store = Store::open(&dir)?;
+    let bot = Bot::new(engine, store);
+    pavebot::console::run(
+        &bot,
+        std::io::stdin().lock(),
+        std::io::stdout().lock(),
+        user,
+    )?;
+    bot.store.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn discord(cfg: Config) -> anyhow::Result<ExitCode> {
+    init_tracing();
+    let token =
+        std::env::var("DISCORD_TOKEN").map_err(|_| anyhow::anyhow!("DISCORD_TOKEN is not set"))?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(pavebot::discord::run(cfg, token))?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,297 @@
+//! The intent classifier: maps a message onto the workflow's routing table.
+//!
+//! The table is data (`config/routing.toml`). Every rule is a regex with a weight; all of them are
+//! compiled once into one [`RegexSet`] so a message is scanned in a single pass. The result is a
+//! [`RouteTrace`]: the chosen mode, a score per mode and the rules that fired, which is what `why`
+//! shows and what the clarifying question is built from when two modes tie.
+
+use std::collections::BTreeMap;
+
+use regex::{Regex, RegexSet, RegexSetBuilder};
+use serde::{Deserialize, Serialize};
+
+use super::state::{Mode, Slot};
+use crate::error::LoadError;
+
+/// How a mode enters and runs (from `config/routing.toml`).
+#[derive(Debug, Clone)]
+pub struct ModeSpec {
+    /// The mode.
+    pub mode: Mode,
+    /// Human title.
+    pub title: String,
+    /// Phases the mode runs, in order.
+    pub phases: Vec<u8>,
+    /// `full`, `abbreviated` or `skip`.
+    pub phase1: String,
+    /// The Phase 1 inputs this mode asks for.
+    pub inputs: Vec<Slot>,
+    /// The Defaults-table rows this mode decides.
+    pub rows: Vec<String>,
+    /// Facts the mode itself implies (the AI/ML mode implies ML consumers).
+    pub facts: Vec<String>,
+    /// What the engagement is scoped to, for the routing explanation.
+    pub focus: String,
+}
+
+/// Why a message went where it went.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RouteTrace {
+    /// The chosen mode.
+    pub mode: Mode,
+    /// Score per mode id, in routing-table order (only modes that scored).
+    pub scores: Vec<(String, f64)>,
+    /// Names of the rules that fired, as `mode/rule`.
+    pub fired: Vec<String>,
+    /// The best other mode, if any scored.
+    pub runner_up: Option<Mode>,
+    /// The modes that tied, when the result is `unclear`.
+    pub tied: Vec<Mode>,
+}
+
+impl Eq for RouteTrace {}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    name: String,
+    re: String,
+    w: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ModeFile {
+    id: String,
+    title: String,
+    phases: Vec<u8>,
+    phase1: String,
+    inputs: Vec<String>,
+    rows: Vec<String>,
+    #[serde(default)]
+    facts: Vec<String>,
+    focus: String,
+    rules: Vec<RuleFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Settings {
+    min_score: f64,
+    tie_margin: f64,
+    concept_alias_weight: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoutingFile {
+    settings: Settings,
+    mode: Vec<ModeFile>,
+    request: Vec<RuleFile>,
+    concept: Vec<RuleFile>,
+    out_of_scope: Vec<RuleFile>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Target {
+    Mode(Mode),
+    Request,
+}
+
+#[derive(Debug, Clone)]
+struct Rule {
+    name: String,
+    target: Target,
+    weight: f64,
+}
+
+/// The compiled routing table.
+#[derive(Debug, Clone)]
+pub struct Router {
+    set: RegexSet,
+    rules: Vec<Rule>,
+    specs: Vec<ModeSpec>,
+    min_score: f64,
+    tie_margin: f64,
+    concept_alias_weight: f64,
+}
+
+impl Router {
+    /// Parses and compiles `config/routing.toml` text.
+    pub fn parse(text: &str) -> Result<Router, LoadError> {
+        let file: RoutingFile = toml::from_str(text)
+            .map_err(|e| LoadError::new("config/routing.toml", e.to_string()))?;
+        let mut patterns = Vec::new();
+        let mut rules = Vec::new();
+        let mut specs = Vec::new();
+        let err = |msg: String| LoadError::new("config/routing.toml", msg);
+        for m in &file.mode {
+            let mode = Mode::from_id(&m.id)
+                .filter(|m| m.is_engagement())
+                .ok_or_else(|| err(format!("unknown mode {:?}", m.id)))?;
+            let inputs = m
+                .inputs
+                .iter()
+                .map(|s| {
+                    Slot::from_id(s)
+                        .ok_or_else(|| err(format!("mode {}: unknown input {s:?}", m.id)))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            if m.phases.is_empty() || m.phases.iter().any(|p| !(1..=4).contains(p)) {
+                return Err(err(format!("mode {}: phases must be within 1-4", m.id)));
+            }
+            if !["full", "abbreviated", "skip"].contains(&m.phase1.as_str()) {
+                return Err(err(format!(
+                    "mode {}: phase1 must be full, abbreviated or skip",
+                    m.id
+                )));
+            }
+            specs.push(ModeSpec {
+                mode,
+                title: m.title.clone(),
+                phases: m.phases.clone(),
+                phase1: m.phase1.clone(),
+                inputs,
+                rows: m.rows.clone(),
+                facts: m.facts.clone(),
+                focus: m.focus.clone(),
+            });
+            for r in &m.rules {
+                patterns.push(r.re.clone());
+                rules.push(Rule {
+                    name: format!("{}/{}", m.id, r.name),
+                    target: Target::Mode(mode),
+                    weight: r.w,
+                });
+            }
+        }
+        for mode in Mode::ALL.into_iter().filter(|m| m.is_engagement()) {
+            if !specs.iter().any(|s| s.mode == mode) {
+                return Err(err(format!("mode {} is missing", mode.id())));
+            }
+        }
+        let groups: [(&[RuleFile], Target, &str); 3] = [
+            (&file.request, Target::Request, "request"),
+            (&file.concept, Target::Mode(Mode::Concept), "concept"),
+            (
+                &file.out_of_scope,
+                Target::Mode(Mode::OutOfScope),
+                "out_of_scope",
+            ),
+        ];
+        for (list, target, prefix) in groups {
+            for r in list {
+                patterns.push(r.re.clone());
+                rules.push(Rule {
+                    name: format!("{prefix}/{}", r.name),
+                    target,
+                    weight: r.w,
+                });
+            }
+        }
+        for (p, r) in patterns.iter().zip(&rules) {
+            Regex::new(&format!("(?i){p}")).map_err(|e| err(format!("rule {}: {e}", r.name)))?;
+        }
+        let set = RegexSetBuilder::new(&patterns)
+            .case_insensitive(true)
+            .size_limit(64 << 20)
+            .build()
+            .map_err(|e| err(e.to_string()))?;
+        Ok(Router {
+            set,
+            rules,
+            specs,
+            min_score: file.settings.min_score,
+            tie_margin: file.settings.tie_margin,
+            concept_alias_weight: file.settings.concept_alias_weight,
+        })
+    }
+
+    /// The spec of an engagement mode.
+    pub fn spec(&self, mode: Mode) -> Option<&ModeSpec> {
+        self.specs.iter().find(|s| s.mode == mode)
+    }
+
+    /// All engagement mode specs in table order.
+    pub fn specs(&self) -> &[ModeSpec] {
+        &self.specs
+    }
+
+    /// Classifies one message. `concept_hits` is how many known concept aliases the message names
+    /// (from the concept catalogue); it counts as evidence for a concept question.
+    pub fn classify(&self, text: &str, concept_hits: usize) -> RouteTrace {
+        let mut scores: BTreeMap<Mode, f64> = BTreeMap::new();
+        let mut fired = Vec::new();
+        let mut request = 0.0;
+        for i in self.set.matches(text).iter() {
+            let rule = &self.rules[i];
+            fired.push(rule.name.clone());
+            match rule.target {
+                Target::Mode(m) => *scores.entry(m).or_default() += rule.weight,
+                Target::Request => request += rule.weight,
+            }
+        }
+        if concept_hits > 0 {
+            *scores.entry(Mode::Concept).or_default() += self.concept_alias_weight;
+            fired.push("concept/known-concept".to_string());
+        }
+        // A request goes to the engagement modes that have a topic; with no topic, to the full build.
+        if request > 0.0 {
+            let topical: Vec<Mode> = scores
+                .keys()
+                .copied()
+                .filter(|m| m.is_engagement())
+                .collect();
+            if topical.is_empty() {
+                if request >= self.min_score {
+                    *scores.entry(Mode::FullBuild).or_default() += request / 2.0;
+                }
+            } else {
+                for m in topical {
+                    *scores.entry(m).or_default() += request;
+                }
+            }
+            // Asking for something to be built outweighs the question form it is phrased in.
+            if let Some(c) = scores.get_mut(&Mode::Concept) {
+                *c -= request.min(*c);
+            }
+        }
+        let mut ranked: Vec<(Mode, f64)> = scores.iter().map(|(m, s)| (*m, *s)).collect();
+        // Highest score first; ties keep routing-table order, which is Mode's order.
+        ranked.sort_by(|a, b| {
+            b.1.partial_cmp(&a.1)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(a.0.cmp(&b.0))
+        });
+        let (mut mode, best) = ranked.first().copied().unwrap_or((Mode::OutOfScope, 0.0));
+        let runner_up = ranked.get(1).map(|r| r.0);
+        let mut tied = Vec::new();
+        if best < self.min_score {
+            mode = Mode::OutOfScope;
+        } else if let Some((second, s2)) = ranked.get(1).copied() {
+            if mode.is_engagement() && second.is_engagement() && best - s2 <= self.tie_margin {
+                // The full build covers every scoped mode: prefer it over a scoped tie partner.
+                if mode != Mode::FullBuild && second != Mode::FullBuild {
+                    tied = vec![mode, second];
+                    mode = Mode::Unclear;
+                }
+            }
+        }
+        let scores = ranked
+            .iter()
+            .filter(|r| r.1 > 0.0)
+            .map(|(m, s)| (m.id().to_string(), round2(*s)))
+            .collect();
+        RouteTrace {
+            mode,
+            scores,
+            fired,
+            runner_up,
+            tied,
+        }
+    }
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}

@@ -1,0 +1,846 @@
+//! The knowledge base: everything pavebot says, loaded from `replies/` and the Defaults table in
+//! `config/defaults.toml`, validated once at start-up.
+//!
+//! The files are compiled into the binary (so `cargo run` works from any directory) and can be
+//! replaced at run time by pointing `replies_dir` at a directory of the same layout. Either way every
+//! file goes through the same parser and the same checks: a missing file, a missing key, an option
+//! without words or a placeholder the engine does not know is a [`LoadError`] naming the file.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::LoadError;
+
+/// The reference topics the workflow names, one knowledge file each.
+pub const TOPICS: [&str; 11] = [
+    "golden-paths",
+    "developer-portal",
+    "gitops-delivery",
+    "progressive-delivery",
+    "infrastructure-abstraction",
+    "application-model",
+    "idp-architecture",
+    "identity-and-tenancy",
+    "genai-platform-engineering",
+    "aiml-data-platform",
+    "measuring-success",
+];
+
+/// Placeholders allowed in knowledge text: the Defaults-table rows.
+pub const ROW_IDS: [&str; 10] = [
+    "developer_portal",
+    "gitops_delivery",
+    "progressive_delivery",
+    "promotion",
+    "self_service_infra",
+    "application_model",
+    "topology",
+    "tenancy",
+    "success_metrics",
+    "ai_ml_paths",
+];
+
+macro_rules! embedded {
+    ($($path:literal),* $(,)?) => {
+        &[$(($path, include_str!(concat!("../", $path)))),*]
+    };
+}
+
+/// The data files compiled into the binary, by path relative to the project root.
+pub const EMBEDDED: &[(&str, &str)] = embedded!(
+    "config/defaults.toml",
+    "replies/ui.toml",
+    "replies/decisions.toml",
+    "replies/stack.toml",
+    "replies/paths.toml",
+    "replies/architecture.toml",
+    "replies/concepts.toml",
+    "replies/knowledge/golden-paths.toml",
+    "replies/knowledge/developer-portal.toml",
+    "replies/knowledge/gitops-delivery.toml",
+    "replies/knowledge/progressive-delivery.toml",
+    "replies/knowledge/infrastructure-abstraction.toml",
+    "replies/knowledge/application-model.toml",
+    "replies/knowledge/idp-architecture.toml",
+    "replies/knowledge/identity-and-tenancy.toml",
+    "replies/knowledge/genai-platform-engineering.toml",
+    "replies/knowledge/aiml-data-platform.toml",
+    "replies/knowledge/measuring-success.toml",
+);
+
+/// One override of a Defaults-table row.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Override {
+    /// The option chosen when the override applies.
+    pub option: String,
+    /// Applies when any of these facts hold.
+    #[serde(default)]
+    pub any: Vec<String>,
+    /// Applies when all of these facts hold.
+    #[serde(default)]
+    pub all: Vec<String>,
+}
+
+/// One row of the Defaults table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Row {
+    /// Row id (`gitops_delivery`).
+    pub id: String,
+    /// Row label (`GitOps delivery`).
+    pub label: String,
+    /// The default option id.
+    pub default: String,
+    /// Overrides, tried in order.
+    #[serde(default, rename = "override")]
+    pub overrides: Vec<Override>,
+}
+
+/// A choice that clashes with a constraint.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConflictRule {
+    /// Conflict id; its words are `[conflict]` in decisions.toml.
+    pub id: String,
+    /// The constraint fact.
+    pub constraint: String,
+    /// The option ids that clash with it.
+    pub options: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DefaultsFile {
+    row: Vec<Row>,
+    conflict: Vec<ConflictRule>,
+}
+
+/// The words for one option.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OptionText {
+    /// The tool as a user would name it.
+    pub tool: String,
+    /// What the choice costs.
+    pub tradeoff: String,
+    /// One alternative.
+    pub alternative: String,
+    /// Where it runs.
+    pub runs_on: String,
+    /// How it is used.
+    pub detail: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DecisionsFile {
+    option: BTreeMap<String, OptionText>,
+    conflict: BTreeMap<String, String>,
+}
+
+/// A component of the integrated stack beyond the Defaults table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Component {
+    /// Id.
+    pub id: String,
+    /// Layer (`Compute`, `Identity`).
+    pub layer: String,
+    /// Tool.
+    pub tool: String,
+    /// Trade-off.
+    pub tradeoff: String,
+    /// One alternative.
+    pub alternative: String,
+    /// Where it runs.
+    pub runs_on: String,
+    /// Facts that must all hold.
+    #[serde(default)]
+    pub when: Vec<String>,
+    /// Facts any of which drop it.
+    #[serde(default)]
+    pub unless: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StackFile {
+    component: Vec<Component>,
+}
+
+/// A golden path.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathSpec {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// The `cap:` facts it serves.
+    pub capabilities: Vec<String>,
+    /// What the developer gives.
+    pub developer_provides: String,
+    /// What the platform does.
+    pub platform_does: String,
+    /// How it runs, step by step.
+    pub steps: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PathsFile {
+    path: Vec<PathSpec>,
+    ml_path: Vec<PathSpec>,
+}
+
+/// Topology words for one topology option.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Topology {
+    /// Summary.
+    pub summary: String,
+    /// What runs on the hub.
+    pub hub: String,
+    /// What runs on the spokes.
+    pub spokes: String,
+    /// How clusters are registered.
+    pub bridge: String,
+}
+
+/// One tenant-onboarding step.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OnboardingStep {
+    /// The step.
+    pub text: String,
+    /// What it covers (`namespace`, `rbac`, ...).
+    pub covers: Vec<String>,
+    /// Only when one of these options is chosen.
+    #[serde(default)]
+    pub when_option: Vec<String>,
+    /// Not when any of these options is chosen.
+    #[serde(default)]
+    pub unless_option: Vec<String>,
+}
+
+/// One roadmap stage.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stage {
+    /// Id (`portal`, `first_path`, ...).
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// What happens.
+    pub text: String,
+    /// Exit criteria.
+    pub exit: String,
+    /// When, roughly.
+    pub weeks: String,
+}
+
+/// The first milestone.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Milestone {
+    /// Its name.
+    pub name: String,
+    /// Exit criteria.
+    pub exit: String,
+    /// What it is.
+    pub text: String,
+}
+
+/// A DORA metric.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dora {
+    /// Name.
+    pub name: String,
+    /// Definition.
+    pub definition: String,
+    /// Elite tier value.
+    pub elite: String,
+    /// High tier value.
+    pub high: String,
+    /// Medium tier value.
+    pub medium: String,
+    /// Low tier value.
+    pub low: String,
+}
+
+/// An adoption signal.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signal {
+    /// Name.
+    pub name: String,
+    /// Definition.
+    pub definition: String,
+}
+
+/// How a constraint shapes the plan.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shaping {
+    /// Id.
+    pub id: String,
+    /// The constraint fact.
+    pub fact: String,
+    /// Title.
+    pub title: String,
+    /// What changes.
+    pub items: Vec<String>,
+}
+
+/// Phase 3 and 4 material.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Architecture {
+    /// Topology words per topology option.
+    pub topology: BTreeMap<String, Topology>,
+    /// Tenant onboarding, in order.
+    pub onboarding: Vec<OnboardingStep>,
+    /// Roadmap stages, in order.
+    pub roadmap: Vec<Stage>,
+    /// The first milestone.
+    pub milestone: Milestone,
+    /// DORA metrics.
+    pub dora: Vec<Dora>,
+    /// Adoption signals.
+    pub adoption: Vec<Signal>,
+    /// Constraint shaping.
+    pub constraint_shaping: Vec<Shaping>,
+}
+
+/// A one-shot concept answer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Concept {
+    /// Id.
+    pub id: String,
+    /// Alias groups; every group must match.
+    #[serde(rename = "match")]
+    pub groups: Vec<Vec<String>>,
+    /// The answer.
+    pub answer: String,
+    /// How it fits the default stack.
+    pub fits: String,
+    /// Knowledge topic id.
+    pub topic: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConceptsFile {
+    concept: Vec<Concept>,
+}
+
+/// One reference topic.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Topic {
+    /// Id (file name).
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// What it is.
+    pub summary: String,
+    /// When to choose it.
+    pub when: String,
+    /// Trade-off.
+    pub tradeoff: String,
+    /// Alternative.
+    pub alternative: String,
+    /// Override conditions.
+    pub overrides: String,
+    /// Concrete next steps.
+    pub next_steps: Vec<String>,
+    /// Conflicts with constraints.
+    pub conflicts: TopicConflicts,
+}
+
+/// How a topic clashes with the three big constraints.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicConflicts {
+    /// Air-gapped.
+    pub airgapped: String,
+    /// Compliance.
+    pub compliance: String,
+    /// Multi-account.
+    pub multi_account: String,
+}
+
+/// Everything loaded and checked.
+#[derive(Debug, Clone)]
+pub struct Knowledge {
+    /// The Defaults table rows.
+    pub rows: Vec<Row>,
+    /// Conflict rules.
+    pub conflicts: Vec<ConflictRule>,
+    /// UI strings.
+    pub ui: BTreeMap<String, String>,
+    /// Option words.
+    pub options: BTreeMap<String, OptionText>,
+    /// Conflict words.
+    pub conflict_text: BTreeMap<String, String>,
+    /// Integrated stack.
+    pub stack: Vec<Component>,
+    /// The four core golden paths.
+    pub paths: Vec<PathSpec>,
+    /// AI/ML paths.
+    pub ml_paths: Vec<PathSpec>,
+    /// Phase 3-4 material.
+    pub arch: Architecture,
+    /// Concept answers.
+    pub concepts: Vec<Concept>,
+    /// Reference topics by id.
+    pub topics: BTreeMap<String, Topic>,
+}
+
+/// UI keys the engine uses; `replies/ui.toml` must define every one.
+pub const UI_KEYS: &[&str] = &[
+    "ask.constraints",
+    "ask.consumer_teams",
+    "ask.existing_stack",
+    "ask.first_capabilities",
+    "ask.top_pain",
+    "attachment.binary",
+    "attachment.read",
+    "attachment.recon_broken",
+    "attachment.too_big",
+    "attachment.too_many",
+    "back.done",
+    "back.none",
+    "checklist.reworked",
+    "concept.default_topics",
+    "concept.nearest",
+    "concept.unknown",
+    "decision.phase1",
+    "decision.phase2",
+    "decision.phase3",
+    "decision.phase4",
+    "default.constraints",
+    "default.consumer_teams",
+    "default.existing_stack",
+    "default.first_capabilities",
+    "default.top_pain",
+    "denied",
+    "export.audit",
+    "export.done",
+    "export.none",
+    "export.title",
+    "gate.answer_inputs_first",
+    "gate.confirmed",
+    "gate.decision",
+    "gate.outsider",
+    "gate.phase1",
+    "gate.phase2",
+    "gate.phase3",
+    "gate.revise",
+    "gate.updated",
+    "gate.waiting",
+    "heading.adoption",
+    "heading.checklist",
+    "heading.choices",
+    "heading.conflicts",
+    "heading.dora",
+    "heading.measure",
+    "heading.metrics",
+    "heading.milestone",
+    "heading.ml",
+    "heading.onboarding",
+    "heading.paths",
+    "heading.phase2",
+    "heading.phase3",
+    "heading.phase4",
+    "heading.placement",
+    "heading.roadmap",
+    "heading.stack",
+    "heading.tenancy",
+    "heading.topology",
+    "input.empty",
+    "input.too_long",
+    "label.alternative",
+    "label.bridge",
+    "label.default",
+    "label.elite",
+    "label.exit",
+    "label.high",
+    "label.hub",
+    "label.low",
+    "label.medium",
+    "label.platform_does",
+    "label.spokes",
+    "label.tradeoff",
+    "label.you_provide",
+    "oos.reply",
+    "phase1.ask",
+    "phase1.heard",
+    "phase1.heard_nothing",
+    "phase1.still_missing",
+    "phase1.unmatched",
+    "plan.exists",
+    "reaction.final",
+    "reaction.thanks",
+    "reset.done",
+    "reset.none",
+    "revise.nothing",
+    "route.chose",
+    "route.fired",
+    "slot.constraints",
+    "slot.consumer_teams",
+    "slot.existing_stack",
+    "slot.first_capabilities",
+    "slot.top_pain",
+    "state.unreadable",
+    "status.engagement",
+    "status.none",
+    "unclear.ask",
+    "why.none",
+    "why.trace",
+];
+
+fn parse<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, LoadError> {
+    toml::from_str(text).map_err(|e| LoadError::new(file, e.to_string().trim().replace('\n', " ")))
+}
+
+impl Knowledge {
+    /// Loads the files compiled into the binary.
+    pub fn embedded() -> Result<Knowledge, LoadError> {
+        Knowledge::load_with(|path| {
+            EMBEDDED
+                .iter()
+                .find(|(p, _)| *p == path)
+                .map(|(_, text)| (*text).to_string())
+                .ok_or_else(|| LoadError::new(path, "not compiled in"))
+        })
+    }
+
+    /// Loads `replies/` from `replies_dir` (a directory laid out like the project's `replies/`) and the
+    /// Defaults table from the compiled-in `config/defaults.toml`.
+    pub fn from_dir(replies_dir: &Path) -> Result<Knowledge, LoadError> {
+        Knowledge::load_with(|path| match path.strip_prefix("replies/") {
+            Some(rel) => {
+                let full = replies_dir.join(rel);
+                std::fs::read_to_string(&full).map_err(|e| {
+                    LoadError::new(full.display().to_string(), format!("cannot read: {e}"))
+                })
+            }
+            None => EMBEDDED
+                .iter()
+                .find(|(p, _)| *p == path)
+                .map(|(_, t)| (*t).to_string())
+                .ok_or_else(|| LoadError::new(path, "not compiled in")),
+        })
+    }
+
+    /// Loads every file through `read` (path relative to the project root) and validates the whole.
+    pub fn load_with(
+        read: impl Fn(&str) -> Result<String, LoadError>,
+    ) -> Result<Knowledge, LoadError> {
+        let defaults: DefaultsFile = parse("config/defaults.toml", &read("config/defaults.toml")?)?;
+        let ui: BTreeMap<String, String> = parse("replies/ui.toml", &read("replies/ui.toml")?)?;
+        let decisions: DecisionsFile =
+            parse("replies/decisions.toml", &read("replies/decisions.toml")?)?;
+        let stack: StackFile = parse("replies/stack.toml", &read("replies/stack.toml")?)?;
+        let paths: PathsFile = parse("replies/paths.toml", &read("replies/paths.toml")?)?;
+        let arch: Architecture = parse(
+            "replies/architecture.toml",
+            &read("replies/architecture.toml")?,
+        )?;
+        let concepts: ConceptsFile =
+            parse("replies/concepts.toml", &read("replies/concepts.toml")?)?;
+        let mut topics = BTreeMap::new();
+        for id in TOPICS {
+            let file = format!("replies/knowledge/{id}.toml");
+            let topic: Topic = parse(&file, &read(&file)?)?;
+            if topic.id != id {
+                return Err(LoadError::new(
+                    file,
+                    format!("id is {:?}, expected {id:?}", topic.id),
+                ));
+            }
+            topics.insert(id.to_string(), topic);
+        }
+        let k = Knowledge {
+            rows: defaults.row,
+            conflicts: defaults.conflict,
+            ui,
+            options: decisions.option,
+            conflict_text: decisions.conflict,
+            stack: stack.component,
+            paths: paths.path,
+            ml_paths: paths.ml_path,
+            arch,
+            concepts: concepts.concept,
+            topics,
+        };
+        k.validate()?;
+        Ok(k)
+    }
+
+    fn validate(&self) -> Result<(), LoadError> {
+        let e = LoadError::new;
+        for key in UI_KEYS {
+            if !self.ui.contains_key(*key) {
+                return Err(e("replies/ui.toml", format!("missing key {key:?}")));
+            }
+        }
+        let row_ids: Vec<&str> = self.rows.iter().map(|r| r.id.as_str()).collect();
+        if row_ids != ROW_IDS {
+            return Err(e(
+                "config/defaults.toml",
+                format!("rows must be, in order: {}", ROW_IDS.join(", ")),
+            ));
+        }
+        let mut option_ids = BTreeSet::new();
+        for row in &self.rows {
+            option_ids.insert(row.default.as_str());
+            for o in &row.overrides {
+                if o.any.is_empty() && o.all.is_empty() {
+                    return Err(e(
+                        "config/defaults.toml",
+                        format!("row {}: override {} has no condition", row.id, o.option),
+                    ));
+                }
+                option_ids.insert(o.option.as_str());
+            }
+        }
+        for id in &option_ids {
+            let Some(o) = self.options.get(*id) else {
+                return Err(e(
+                    "replies/decisions.toml",
+                    format!("missing [option.{id}]"),
+                ));
+            };
+            for (field, text) in [
+                ("tool", &o.tool),
+                ("tradeoff", &o.tradeoff),
+                ("alternative", &o.alternative),
+                ("runs_on", &o.runs_on),
+                ("detail", &o.detail),
+            ] {
+                if text.trim().is_empty() {
+                    return Err(e(
+                        "replies/decisions.toml",
+                        format!("[option.{id}] {field} is empty"),
+                    ));
+                }
+            }
+        }
+        for c in &self.conflicts {
+            if !self.conflict_text.contains_key(&c.id) {
+                return Err(e(
+                    "replies/decisions.toml",
+                    format!("missing [conflict] {}", c.id),
+                ));
+            }
+            if let Some(o) = c.options.iter().find(|o| !option_ids.contains(o.as_str())) {
+                return Err(e(
+                    "config/defaults.toml",
+                    format!("conflict {}: unknown option {o}", c.id),
+                ));
+            }
+        }
+        for t in ["hub_spoke", "single_cluster"] {
+            if !self.arch.topology.contains_key(t) {
+                return Err(e(
+                    "replies/architecture.toml",
+                    format!("missing [topology.{t}]"),
+                ));
+            }
+        }
+        for p in ["environment", "aws_resource", "onboard_app", "ship_safely"] {
+            if !self.paths.iter().any(|x| x.id == p) {
+                return Err(e("replies/paths.toml", format!("missing golden path {p}")));
+            }
+        }
+        if self.arch.roadmap.len() < 4 || self.arch.dora.len() < 4 || self.arch.adoption.is_empty()
+        {
+            return Err(e(
+                "replies/architecture.toml",
+                "needs at least 4 roadmap stages, 4 DORA metrics and 1 adoption signal".to_string(),
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        for c in &self.concepts {
+            if !seen.insert(c.id.as_str()) {
+                return Err(e(
+                    "replies/concepts.toml",
+                    format!("duplicate concept id {}", c.id),
+                ));
+            }
+            if c.groups.is_empty()
+                || c.groups
+                    .iter()
+                    .any(|g| g.is_empty() || g.iter().any(|a| a.trim().is_empty()))
+            {
+                return Err(e(
+                    "replies/concepts.toml",
+                    format!("concept {} has an empty match group", c.id),
+                ));
+            }
+            if !self.topics.contains_key(&c.topic) {
+                return Err(e(
+                    "replies/concepts.toml",
+                    format!("concept {}: unknown topic {}", c.id, c.topic),
+                ));
+            }
+        }
+        // Placeholders: only the Defaults-table rows, anywhere in the knowledge text.
+        for (file, text) in self.knowledge_strings() {
+            check_placeholders(file, &text)?;
+        }
+        Ok(())
+    }
+
+    /// Every knowledge string with the file it belongs to (for the placeholder check and tests).
+    pub fn knowledge_strings(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        for o in self.options.values() {
+            for s in [&o.tool, &o.tradeoff, &o.alternative, &o.runs_on, &o.detail] {
+                out.push(("replies/decisions.toml", s.clone()));
+            }
+        }
+        for s in self.conflict_text.values() {
+            out.push(("replies/decisions.toml", s.clone()));
+        }
+        for c in &self.stack {
+            for s in [&c.tool, &c.tradeoff, &c.alternative, &c.runs_on, &c.layer] {
+                out.push(("replies/stack.toml", s.clone()));
+            }
+        }
+        for p in self.paths.iter().chain(&self.ml_paths) {
+            for s in [&p.name, &p.developer_provides, &p.platform_does]
+                .into_iter()
+                .chain(&p.steps)
+            {
+                out.push(("replies/paths.toml", s.clone()));
+            }
+        }
+        let a = &self.arch;
+        for t in a.topology.values() {
+            for s in [&t.summary, &t.hub, &t.spokes, &t.bridge] {
+                out.push(("replies/architecture.toml", s.clone()));
+            }
+        }
+        for s in a
+            .onboarding
+            .iter()
+            .map(|o| &o.text)
+            .chain(a.roadmap.iter().flat_map(|r| [&r.title, &r.text, &r.exit]))
+        {
+            out.push(("replies/architecture.toml", s.clone()));
+        }
+        for s in [&a.milestone.name, &a.milestone.exit, &a.milestone.text] {
+            out.push(("replies/architecture.toml", s.clone()));
+        }
+        for s in a
+            .constraint_shaping
+            .iter()
+            .flat_map(|c| c.items.iter().chain([&c.title]))
+        {
+            out.push(("replies/architecture.toml", s.clone()));
+        }
+        for c in &self.concepts {
+            out.push(("replies/concepts.toml", c.answer.clone()));
+            out.push(("replies/concepts.toml", c.fits.clone()));
+        }
+        for t in self.topics.values() {
+            for s in [
+                &t.title,
+                &t.summary,
+                &t.when,
+                &t.tradeoff,
+                &t.alternative,
+                &t.overrides,
+                &t.conflicts.airgapped,
+                &t.conflicts.compliance,
+                &t.conflicts.multi_account,
+            ]
+            .into_iter()
+            .chain(&t.next_steps)
+            {
+                out.push(("replies/knowledge", s.clone()));
+            }
+        }
+        out
+    }
+
+    /// A UI string by key (validated at load, so always present).
+    pub fn ui<'a>(&'a self, key: &'a str) -> &'a str {
+        self.ui.get(key).map(String::as_str).unwrap_or(key)
+    }
+
+    /// The words of an option (validated at load for every option the table can choose).
+    pub fn option(&self, id: &str) -> Option<&OptionText> {
+        self.options.get(id)
+    }
+}
+
+fn check_placeholders(file: &str, text: &str) -> Result<(), LoadError> {
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('}') else {
+            return Err(LoadError::new(
+                file,
+                format!("unclosed '{{' in {:?}", excerpt(text)),
+            ));
+        };
+        let name = &after[..end];
+        if !ROW_IDS.contains(&name) {
+            return Err(LoadError::new(
+                file,
+                format!("unknown placeholder {{{name}}} in {:?}", excerpt(text)),
+            ));
+        }
+        rest = &after[end + 1..];
+    }
+    if rest.contains('}') {
+        return Err(LoadError::new(
+            file,
+            format!("stray '}}' in {:?}", excerpt(text)),
+        ));
+    }
+    Ok(())
+}
+
+fn excerpt(text: &str) -> String {
+    text.chars().take(60).collect()
+}
+
+/// Fills `{name}` placeholders from `vars`; unknown names are left as they are.
+pub fn fill(template: &str, vars: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        match after.find('}') {
+            Some(end) => {
+                let name = &after[..end];
+                match vars.iter().find(|(k, _)| *k == name) {
+                    Some((_, v)) => out.push_str(v),
+                    None => {
+                        out.push('{');
+                        out.push_str(name);
+                        out.push('}');
+                    }
+                }
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str(&rest[start..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}

@@ -1,0 +1,205 @@
+//! Thread state in sled: one JSON record per thread, keyed by thread id, versioned.
+//!
+//! Every save is followed by a flush, so a reply is only returned after its state is on disk. Records
+//! carry `schema_version`; older versions are migrated on read ([`migrate`]), newer or unreadable ones
+//! are reported for that thread alone. A database held by another process is a clear error at open.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::engine::state::{ThreadState, SCHEMA_VERSION};
+
+/// Store failures.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another process holds the database.
+    #[error("the database at {dir} is in use by another pavebot process (sled allows one process per directory): stop it, or use another data directory")]
+    Locked {
+        /// The directory.
+        dir: String,
+    },
+    /// The database could not be opened (corrupt or unreadable).
+    #[error("cannot open the database at {dir}: {reason}")]
+    Open {
+        /// The directory.
+        dir: String,
+        /// sled's reason.
+        reason: String,
+    },
+    /// One thread's record cannot be read.
+    #[error("{reason}")]
+    Unreadable {
+        /// Why.
+        reason: String,
+    },
+    /// A read or write failed.
+    #[error("database error: {0}")]
+    Io(String),
+}
+
+/// The sled-backed store.
+#[derive(Clone)]
+pub struct Store {
+    db: sled::Db,
+    threads: sled::Tree,
+}
+
+impl Store {
+    /// Opens (or creates) the database in `dir`.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        let shown = dir.display().to_string();
+        let db = sled::Config::new()
+            .path(dir)
+            .open()
+            .map_err(|e| classify(&shown, e))?;
+        Store::from_db(db, &shown)
+    }
+
+    /// A fresh database that is removed when the store is dropped.
+    pub fn temporary() -> Result<Store, StoreError> {
+        let db = sled::Config::new()
+            .temporary(true)
+            .open()
+            .map_err(|e| classify("(temporary)", e))?;
+        Store::from_db(db, "(temporary)")
+    }
+
+    fn from_db(db: sled::Db, dir: &str) -> Result<Store, StoreError> {
+        let threads = db.open_tree("threads").map_err(|e| classify(dir, e))?;
+        Ok(Store { db, threads })
+    }
+
+    /// The thread's state (the default state when the thread is new).
+    pub fn load(&self, thread: &str) -> Result<ThreadState, StoreError> {
+        match self
+            .threads
+            .get(thread.as_bytes())
+            .map_err(|e| StoreError::Io(e.to_string()))?
+        {
+            None => Ok(ThreadState::default()),
+            Some(bytes) => decode(&bytes),
+        }
+    }
+
+    /// Writes the thread's state and flushes it to disk before returning.
+    pub fn save(&self, thread: &str, state: &ThreadState) -> Result<(), StoreError> {
+        let bytes = serde_json::to_vec(state).map_err(|e| StoreError::Io(e.to_string()))?;
+        self.threads
+            .insert(thread.as_bytes(), bytes)
+            .map_err(|e| StoreError::Io(e.to_string()))?;
+        self.threads
+            .flush()
+            .map_err(|e| StoreError::Io(e.to_string()))?;
+        Ok(())
+    }
+
+    /// Writes raw bytes for a thread (for migration fixtures and tests of unreadable records).
+    pub fn put_raw(&self, thread: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        self.threads
+            .insert(thread.as_bytes(), bytes)
+            .map_err(|e| StoreError::Io(e.to_string()))?;
+        self.threads
+            .flush()
+            .map_err(|e| StoreError::Io(e.to_string()))?;
+        Ok(())
+    }
+
+    /// Number of stored threads.
+    pub fn len(&self) -> usize {
+        self.threads.len()
+    }
+
+    /// True when no thread is stored.
+    pub fn is_empty(&self) -> bool {
+        self.threads.is_empty()
+    }
+
+    /// Flushes everything (used at shutdown).
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db
+            .flush()
+            .map(|_| ())
+            .map_err(|e| StoreError::Io(e.to_string()))
+    }
+
+    /// Bytes on disk.
+    pub fn size_on_disk(&self) -> u64 {
+        self.db.size_on_disk().unwrap_or(0)
+    }
+}
+
+fn classify(dir: &str, e: sled::Error) -> StoreError {
+    let reason = e.to_string();
+    let lower = reason.to_lowercase();
+    if lower.contains("lock")
+        || lower.contains("would block")
+        || lower.contains("temporarily unavailable")
+    {
+        StoreError::Locked {
+            dir: dir.to_string(),
+        }
+    } else {
+        StoreError::Open {
+            dir: dir.to_string(),
+            reason,
+        }
+    }
+}
+
+/// Decodes a stored record, migrating older schema versions.
+pub fn decode(bytes: &[u8]) -> Result<ThreadState, StoreError> {
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| StoreError::Unreadable {
+        reason: format!("the record is not valid JSON: {e}"),
+    })?;
+    let value = migrate(value)?;
+    serde_json::from_value(value).map_err(|e| StoreError::Unreadable {
+        reason: format!("the record does not match schema {SCHEMA_VERSION}: {e}"),
+    })
+}
+
+/// Brings a record up to [`SCHEMA_VERSION`].
+///
+/// * v1 (pavebot before the 0.1 release) stored each input as one `{value, source}` pair instead of a
+///   list of recognised items, and had no `turn`, `asked` or `history`.
+pub fn migrate(mut v: Value) -> Result<Value, StoreError> {
+    let version = v
+        .get("schema_version")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| StoreError::Unreadable {
+            reason: "the record has no schema_version".into(),
+        })?;
+    if version > SCHEMA_VERSION as u64 {
+        return Err(StoreError::Unreadable { reason: format!("the record was written by a newer pavebot (schema {version}, this build reads up to {SCHEMA_VERSION})") });
+    }
+    if version == 1 {
+        if let Some(eng) = v.get_mut("engagement").and_then(Value::as_object_mut) {
+            if let Some(Value::Object(inputs)) = eng.get_mut("inputs") {
+                for (slot, input) in inputs.iter_mut() {
+                    let value = input
+                        .get("value")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string();
+                    let source = input
+                        .get("source")
+                        .and_then(Value::as_str)
+                        .unwrap_or("message")
+                        .to_string();
+                    *input = serde_json::json!([{ "key": format!("{slot}:text"), "label": value, "source": source }]);
+                }
+            }
+            eng.entry("asked").or_insert(Value::Array(vec![]));
+            eng.entry("history").or_insert(Value::Array(vec![]));
+            eng.entry("audit").or_insert(Value::Array(vec![]));
+        }
+        let obj = v.as_object_mut().ok_or_else(|| StoreError::Unreadable {
+            reason: "the record is not an object".into(),
+        })?;
+        obj.entry("turn").or_insert(Value::from(0));
+        obj.entry("pending").or_insert(Value::Null);
+        obj.entry("last_route").or_insert(Value::Null);
+        obj.insert("schema_version".into(), Value::from(2));
+    }
+    Ok(v)
+}

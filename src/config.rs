@@ -23,8 +23,8 @@ pub struct LimitsConfig {
     pub max_attachment_bytes: usize,
     /// Most attachments per message.
     pub max_attachments: usize,
-    /// Threads cached in memory.
-    pub cache_threads: usize,
+    /// sled page cache, in MiB.
+    pub cache_mb: u64,
 }
 
 /// Discord section.

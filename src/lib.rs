@@ -22,7 +22,9 @@ pub mod discord;
 pub mod engine;
 pub mod error;
 pub mod knowledge;
+pub mod loadbench;
 pub mod replay;
+pub mod serial;
 pub mod store;
 
 use engine::Engine;

@@ -53,6 +53,20 @@ enum Sub {
     Check,
     /// Connect to Discord (needs DISCORD_TOKEN).
     Discord,
+    /// Print a thread's stored state as JSON (for debugging and durability checks).
+    Inspect {
+        /// sled database directory.
+        #[arg(long, value_name = "DIR")]
+        db: PathBuf,
+        /// The thread key.
+        thread: String,
+    },
+    /// Load benchmark: drive many concurrent engagements and report throughput, latency and memory.
+    Bench {
+        /// Options for the load benchmark (see `pavebot bench -- --help`).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -120,10 +134,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Some(Sub::Console { db, user }) => {
-            console(engine, db.unwrap_or_else(|| cfg.data_dir.clone()), &user)
-        }
+        Some(Sub::Console { db, user }) => console(
+            engine,
+            db.unwrap_or_else(|| cfg.data_dir.clone()),
+            cfg.limits.cache_mb,
+            &user,
+        ),
         Some(Sub::Discord) => discord(cfg),
+        Some(Sub::Inspect { db, thread }) => {
+            let store = Store::open(&db)?;
+            let state = store.load(&thread)?;
+            println!("{}", serde_json::to_string_pretty(&state)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Sub::Bench { args }) => {
+            pavebot::loadbench::main(engine, &args)?;
+            Ok(ExitCode::SUCCESS)
+        }
         None => match std::env::var("DISCORD_TOKEN") {
             Ok(t) if !t.trim().is_empty() => discord(cfg),
             _ => {
@@ -135,14 +162,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     eprintln!("To connect to Discord: export DISCORD_TOKEN=<bot token> and run `pavebot` again (see README).");
                 }
                 let dir = cfg.data_dir.clone();
-                console(engine, dir, "you")
+                console(engine, dir, cfg.limits.cache_mb, "you")
             }
         },
     }
 }
 
-fn console(engine: pavebot::engine::Engine, dir: PathBuf, user: &str) -> anyhow::Result<ExitCode> {
-    let store = Store::open(&dir)?;
+fn console(
+    engine: pavebot::engine::Engine,
+    dir: PathBuf,
+    cache_mb: u64,
+    user: &str,
+) -> anyhow::Result<ExitCode> {
+    let store = Store::open_with_cache(&dir, cache_mb)?;
     let bot = Bot::new(engine, store);
     pavebot::console::run(
         &bot,

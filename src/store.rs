@@ -48,9 +48,15 @@ pub struct Store {
 impl Store {
     /// Opens (or creates) the database in `dir`.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        Store::open_with_cache(dir, 64)
+    }
+
+    /// Opens (or creates) the database in `dir` with a page cache of `cache_mb` MiB.
+    pub fn open_with_cache(dir: &Path, cache_mb: u64) -> Result<Store, StoreError> {
         let shown = dir.display().to_string();
         let db = sled::Config::new()
             .path(dir)
+            .cache_capacity(cache_mb.max(1) * 1024 * 1024)
             .open()
             .map_err(|e| classify(&shown, e))?;
         Store::from_db(db, &shown)

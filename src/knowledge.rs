@@ -42,6 +42,106 @@ pub const ROW_IDS: [&str; 10] = [
     "ai_ml_paths",
 ];
 
+/// A piece of text that may apply only to some plans: `"text"` or
+/// `{ text = "...", when_option = [...], unless_option = [...], when = [...], unless = [...] }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum CondText {
+    /// Always applies.
+    Plain(String),
+    /// Applies when its guard holds.
+    Guarded(Guarded),
+}
+
+/// A guarded text: see [`CondText`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Guarded {
+    /// The text.
+    pub text: String,
+    /// Only when one of these options is chosen.
+    #[serde(default)]
+    pub when_option: Vec<String>,
+    /// Not when any of these options is chosen.
+    #[serde(default)]
+    pub unless_option: Vec<String>,
+    /// Only when all of these facts hold.
+    #[serde(default)]
+    pub when: Vec<String>,
+    /// Not when any of these facts holds.
+    #[serde(default)]
+    pub unless: Vec<String>,
+}
+
+impl CondText {
+    /// The text.
+    pub fn text(&self) -> &str {
+        match self {
+            CondText::Plain(s) => s,
+            CondText::Guarded(g) => &g.text,
+        }
+    }
+
+    /// True when the text applies to a plan with these options and facts.
+    pub fn applies(&self, option: impl Fn(&str) -> bool, fact: impl Fn(&str) -> bool) -> bool {
+        match self {
+            CondText::Plain(_) => true,
+            CondText::Guarded(g) => guard(
+                &g.when_option,
+                &g.unless_option,
+                &g.when,
+                &g.unless,
+                option,
+                fact,
+            ),
+        }
+    }
+
+    fn guards(&self) -> [&[String]; 4] {
+        match self {
+            CondText::Plain(_) => [&[], &[], &[], &[]],
+            CondText::Guarded(g) => [&g.when_option, &g.unless_option, &g.when, &g.unless],
+        }
+    }
+}
+
+/// The common guard: `when_option` (any chosen, or empty), no `unless_option` chosen, every `when`
+/// fact holds, no `unless` fact holds.
+pub fn guard(
+    when_option: &[String],
+    unless_option: &[String],
+    when: &[String],
+    unless: &[String],
+    option: impl Fn(&str) -> bool,
+    fact: impl Fn(&str) -> bool,
+) -> bool {
+    (when_option.is_empty() || when_option.iter().any(|o| option(o)))
+        && !unless_option.iter().any(|o| option(o))
+        && when.iter().all(|f| fact(f))
+        && !unless.iter().any(|f| fact(f))
+}
+
+/// Fact prefixes (see replies/README.md); a `when`/`unless` fact must use one of them.
+pub const FACT_PREFIXES: [&str; 17] = [
+    "portal:",
+    "gitops:",
+    "mesh:",
+    "iac:",
+    "ci:",
+    "progressive:",
+    "promotion:",
+    "policy:",
+    "identity:",
+    "compute:",
+    "registry:",
+    "constraint:",
+    "want:",
+    "metrics:",
+    "consumers:",
+    "cap:",
+    "pain:",
+];
+
 macro_rules! embedded {
     ($($path:literal),* $(,)?) => {
         &[$(($path, include_str!(concat!("../", $path)))),*]
@@ -163,6 +263,12 @@ pub struct Component {
     /// Facts any of which drop it.
     #[serde(default)]
     pub unless: Vec<String>,
+    /// Only when one of these options is chosen.
+    #[serde(default)]
+    pub when_option: Vec<String>,
+    /// Not when any of these options is chosen.
+    #[serde(default)]
+    pub unless_option: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -181,12 +287,15 @@ pub struct PathSpec {
     pub name: String,
     /// The `cap:` facts it serves.
     pub capabilities: Vec<String>,
+    /// The `consumers:` facts it serves (AI/ML paths: which consumer teams get it).
+    #[serde(default)]
+    pub consumers: Vec<String>,
     /// What the developer gives.
     pub developer_provides: String,
     /// What the platform does.
     pub platform_does: String,
-    /// How it runs, step by step.
-    pub steps: Vec<String>,
+    /// How it runs, step by step (a step may apply only to some plans).
+    pub steps: Vec<CondText>,
 }
 
 #[derive(Deserialize)]
@@ -224,6 +333,12 @@ pub struct OnboardingStep {
     /// Not when any of these options is chosen.
     #[serde(default)]
     pub unless_option: Vec<String>,
+    /// Only when all of these facts hold.
+    #[serde(default)]
+    pub when: Vec<String>,
+    /// Not when any of these facts holds.
+    #[serde(default)]
+    pub unless: Vec<String>,
 }
 
 /// One roadmap stage.
@@ -240,6 +355,12 @@ pub struct Stage {
     pub exit: String,
     /// When, roughly.
     pub weeks: String,
+    /// Only when one of these options is chosen (a stage id may have variants for different choices).
+    #[serde(default)]
+    pub when_option: Vec<String>,
+    /// Not when any of these options is chosen.
+    #[serde(default)]
+    pub unless_option: Vec<String>,
 }
 
 /// The first milestone.
@@ -292,8 +413,8 @@ pub struct Shaping {
     pub fact: String,
     /// Title.
     pub title: String,
-    /// What changes.
-    pub items: Vec<String>,
+    /// What changes (an item may apply only to some plans).
+    pub items: Vec<CondText>,
 }
 
 /// Phase 3 and 4 material.
@@ -692,9 +813,90 @@ impl Knowledge {
                 ));
             }
         }
+        self.validate_guards(&option_ids)?;
         // Placeholders: only the Defaults-table rows, anywhere in the knowledge text.
         for (file, text) in self.knowledge_strings() {
             check_placeholders(file, &text)?;
+        }
+        Ok(())
+    }
+
+    /// Every option id and fact named in a guard must exist, so a typo cannot silently drop text.
+    fn validate_guards(&self, option_ids: &BTreeSet<&str>) -> Result<(), LoadError> {
+        let both = |a: &'_ [String], b: &'_ [String]| -> Vec<String> {
+            a.iter().chain(b).cloned().collect()
+        };
+        let mut guards: Vec<(&str, String, Vec<String>, Vec<String>)> = Vec::new();
+        for c in &self.stack {
+            guards.push((
+                "replies/stack.toml",
+                format!("component {}", c.id),
+                both(&c.when_option, &c.unless_option),
+                both(&c.when, &c.unless),
+            ));
+        }
+        for p in self.paths.iter().chain(&self.ml_paths) {
+            guards.push((
+                "replies/paths.toml",
+                format!("path {}", p.id),
+                vec![],
+                both(&p.capabilities, &p.consumers),
+            ));
+            for (i, st) in p.steps.iter().enumerate() {
+                let [wo, uo, wf, uf] = st.guards();
+                guards.push((
+                    "replies/paths.toml",
+                    format!("path {} step {}", p.id, i + 1),
+                    both(wo, uo),
+                    both(wf, uf),
+                ));
+            }
+        }
+        let a = &self.arch;
+        for (i, o) in a.onboarding.iter().enumerate() {
+            guards.push((
+                "replies/architecture.toml",
+                format!("onboarding step {}", i + 1),
+                both(&o.when_option, &o.unless_option),
+                both(&o.when, &o.unless),
+            ));
+        }
+        for r in &a.roadmap {
+            guards.push((
+                "replies/architecture.toml",
+                format!("roadmap stage {}", r.id),
+                both(&r.when_option, &r.unless_option),
+                vec![],
+            ));
+        }
+        for c in &a.constraint_shaping {
+            guards.push((
+                "replies/architecture.toml",
+                format!("constraint_shaping {}", c.id),
+                vec![],
+                vec![c.fact.clone()],
+            ));
+            for (i, it) in c.items.iter().enumerate() {
+                let [wo, uo, wf, uf] = it.guards();
+                guards.push((
+                    "replies/architecture.toml",
+                    format!("constraint_shaping {} item {}", c.id, i + 1),
+                    both(wo, uo),
+                    both(wf, uf),
+                ));
+            }
+        }
+        for (file, what, opts, facts) in guards {
+            if let Some(o) = opts.iter().find(|o| !option_ids.contains(o.as_str())) {
+                return Err(LoadError::new(file, format!("{what}: unknown option {o}")));
+            }
+            if let Some(f) = facts.iter().find(|f| {
+                !FACT_PREFIXES
+                    .iter()
+                    .any(|p| f.starts_with(p) && f.len() > p.len())
+            }) {
+                return Err(LoadError::new(file, format!("{what}: unknown fact {f}")));
+            }
         }
         Ok(())
     }
@@ -716,11 +918,11 @@ impl Knowledge {
             }
         }
         for p in self.paths.iter().chain(&self.ml_paths) {
-            for s in [&p.name, &p.developer_provides, &p.platform_does]
-                .into_iter()
-                .chain(&p.steps)
-            {
+            for s in [&p.name, &p.developer_provides, &p.platform_does] {
                 out.push(("replies/paths.toml", s.clone()));
+            }
+            for s in &p.steps {
+                out.push(("replies/paths.toml", s.text().to_string()));
             }
         }
         let a = &self.arch;
@@ -740,12 +942,11 @@ impl Knowledge {
         for s in [&a.milestone.name, &a.milestone.exit, &a.milestone.text] {
             out.push(("replies/architecture.toml", s.clone()));
         }
-        for s in a
-            .constraint_shaping
-            .iter()
-            .flat_map(|c| c.items.iter().chain([&c.title]))
-        {
-            out.push(("replies/architecture.toml", s.clone()));
+        for c in &a.constraint_shaping {
+            out.push(("replies/architecture.toml", c.title.clone()));
+            for s in &c.items {
+                out.push(("replies/architecture.toml", s.text().to_string()));
+            }
         }
         for c in &self.concepts {
             out.push(("replies/concepts.toml", c.answer.clone()));

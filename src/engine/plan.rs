@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::router::ModeSpec;
 use super::state::{Engagement, Slot, Source};
-use crate::knowledge::{fill, Component, Knowledge, PathSpec, Shaping, Stage};
+use crate::knowledge::{fill, guard, Component, Knowledge, PathSpec, Shaping, Stage};
 
 /// Facts established by Phase 1 (and implied by the mode), each with the label and source that
 /// established it.
@@ -91,11 +91,43 @@ pub struct Checklist {
     pub reworked: bool,
 }
 
+/// A golden path with the steps that apply to this plan's choices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Path {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// The `cap:` facts it serves.
+    pub capabilities: Vec<String>,
+    /// The `consumers:` facts it serves.
+    pub consumers: Vec<String>,
+    /// What the developer gives.
+    pub developer_provides: String,
+    /// What the platform does.
+    pub platform_does: String,
+    /// The steps that apply.
+    pub steps: Vec<String>,
+}
+
+/// Constraint shaping with the items that apply to this plan's choices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShapingView {
+    /// Id.
+    pub id: String,
+    /// The constraint fact.
+    pub fact: String,
+    /// Title.
+    pub title: String,
+    /// What changes.
+    pub items: Vec<String>,
+}
+
 /// A golden path in the plan and the Phase 1 answers it serves.
 #[derive(Debug, Clone)]
-pub struct PlannedPath<'k> {
+pub struct PlannedPath {
     /// The path.
-    pub spec: &'k PathSpec,
+    pub spec: Path,
     /// The capability / consumer labels mapped onto it.
     pub serves: Vec<String>,
 }
@@ -108,9 +140,9 @@ pub struct Plan<'k> {
     /// Conflict lines.
     pub conflicts: Vec<String>,
     /// Golden paths in scope.
-    pub paths: Vec<PlannedPath<'k>>,
-    /// AI/ML paths, when on.
-    pub ml_paths: Vec<&'k PathSpec>,
+    pub paths: Vec<PlannedPath>,
+    /// AI/ML paths, when on (only those for the consumer teams named).
+    pub ml_paths: Vec<Path>,
     /// Supporting stack.
     pub stack: Vec<&'k Component>,
     /// Tenant onboarding steps, filled in, with what each covers.
@@ -118,11 +150,44 @@ pub struct Plan<'k> {
     /// Roadmap stages.
     pub roadmap: Vec<&'k Stage>,
     /// Constraint shaping that applies.
-    pub shaping: Vec<&'k Shaping>,
+    pub shaping: Vec<ShapingView>,
     /// Phase 1 answers no path serves (before rework).
     pub unmapped: Vec<String>,
     /// Tool name per row, for placeholders.
     pub vars: Vec<(&'static str, String)>,
+    /// The app onboarding path, resolved, for the rework step.
+    fallback: Option<Path>,
+}
+
+fn resolve_path(p: &PathSpec, chosen: &BTreeSet<&str>, facts: &Facts) -> Path {
+    Path {
+        id: p.id.clone(),
+        name: p.name.clone(),
+        capabilities: p.capabilities.clone(),
+        consumers: p.consumers.clone(),
+        developer_provides: p.developer_provides.clone(),
+        platform_does: p.platform_does.clone(),
+        steps: p
+            .steps
+            .iter()
+            .filter(|s| s.applies(|o| chosen.contains(o), |f| facts.has(f)))
+            .map(|s| s.text().to_string())
+            .collect(),
+    }
+}
+
+fn resolve_shaping(sh: &Shaping, chosen: &BTreeSet<&str>, facts: &Facts) -> ShapingView {
+    ShapingView {
+        id: sh.id.clone(),
+        fact: sh.fact.clone(),
+        title: sh.title.clone(),
+        items: sh
+            .items
+            .iter()
+            .filter(|s| s.applies(|o| chosen.contains(o), |f| facts.has(f)))
+            .map(|s| s.text().to_string())
+            .collect(),
+    }
 }
 
 const REQUIRED_COVERS: [&str; 7] = [
@@ -144,16 +209,7 @@ impl<'k> Plan<'k> {
         let vars: Vec<(&'static str, String)> = crate::knowledge::ROW_IDS
             .iter()
             .zip(&decisions)
-            .map(|(id, d)| {
-                (
-                    *id,
-                    if d.option == "no_promotion" {
-                        "Git (manual)".to_string()
-                    } else {
-                        d.tool.clone()
-                    },
-                )
-            })
+            .map(|(id, d)| (*id, d.tool.clone()))
             .collect();
         let conflicts = k
             .conflicts
@@ -163,8 +219,18 @@ impl<'k> Plan<'k> {
             })
             .map(|c| k.conflict_text.get(&c.id).cloned().unwrap_or_default())
             .collect();
-        // Golden paths: each first capability maps onto the paths that serve it; app consumers onto
-        // the app paths.
+        let ml_on = chosen.contains("aiml_on");
+        // AI/ML paths: only those for the ML / data consumer teams named (the AI/ML mode implies ML).
+        let ml_paths: Vec<Path> = if ml_on {
+            k.ml_paths
+                .iter()
+                .filter(|p| p.consumers.is_empty() || p.consumers.iter().any(|c| facts.has(c)))
+                .map(|p| resolve_path(p, &chosen, &facts))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        // Golden paths: each first capability maps onto the paths that serve it.
         let mut serves: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         let mut unmapped = Vec::new();
         for item in eng.items(Slot::FirstCapabilities) {
@@ -173,8 +239,8 @@ impl<'k> Plan<'k> {
                 .iter()
                 .filter(|p| p.capabilities.contains(&item.key))
                 .collect();
-            let ml = item.key == "cap:ml_job";
-            if targets.is_empty() && !ml {
+            let on_ml = ml_paths.iter().any(|p| p.capabilities.contains(&item.key));
+            if targets.is_empty() && !on_ml {
                 unmapped.push(item.label.clone());
             }
             for p in targets {
@@ -184,13 +250,12 @@ impl<'k> Plan<'k> {
                     .push(item.label.clone());
             }
         }
-        let ml_on = chosen.contains("aiml_on");
         let mut paths: Vec<PlannedPath> = k
             .paths
             .iter()
             .filter(|p| serves.contains_key(p.id.as_str()))
             .map(|p| PlannedPath {
-                spec: p,
+                spec: resolve_path(p, &chosen, &facts),
                 serves: serves.get(p.id.as_str()).cloned().unwrap_or_default(),
             })
             .collect();
@@ -201,41 +266,44 @@ impl<'k> Plan<'k> {
                 .iter()
                 .filter(|p| p.id == "onboard_app" || p.id == "ship_safely")
                 .map(|p| PlannedPath {
-                    spec: p,
+                    spec: resolve_path(p, &chosen, &facts),
                     serves: vec![],
                 })
                 .collect();
         }
-        let ml_paths = if ml_on {
-            k.ml_paths.iter().collect()
-        } else {
-            Vec::new()
+        let fallback = k
+            .paths
+            .iter()
+            .find(|p| p.id == "onboard_app")
+            .map(|p| resolve_path(p, &chosen, &facts));
+        let applies = |wo: &[String], uo: &[String], wf: &[String], uf: &[String]| {
+            guard(wo, uo, wf, uf, |o| chosen.contains(o), |f| facts.has(f))
         };
         let stack = k
             .stack
             .iter()
-            .filter(|c| {
-                c.when.iter().all(|f| facts.has(f)) && !c.unless.iter().any(|f| facts.has(f))
-            })
+            .filter(|c| applies(&c.when_option, &c.unless_option, &c.when, &c.unless))
             .collect();
         let vars_ref: Vec<(&str, &str)> = vars.iter().map(|(a, b)| (*a, b.as_str())).collect();
         let onboarding = k
             .arch
             .onboarding
             .iter()
-            .filter(|s| {
-                s.when_option.is_empty()
-                    || s.when_option.iter().any(|o| chosen.contains(o.as_str()))
-            })
-            .filter(|s| !s.unless_option.iter().any(|o| chosen.contains(o.as_str())))
+            .filter(|s| applies(&s.when_option, &s.unless_option, &s.when, &s.unless))
             .map(|s| (fill(&s.text, &vars_ref), s.covers.clone()))
             .collect();
-        let roadmap = k.arch.roadmap.iter().collect();
+        let roadmap = k
+            .arch
+            .roadmap
+            .iter()
+            .filter(|s| applies(&s.when_option, &s.unless_option, &[], &[]))
+            .collect();
         let shaping = k
             .arch
             .constraint_shaping
             .iter()
             .filter(|s| facts.has(&s.fact))
+            .map(|s| resolve_shaping(s, &chosen, &facts))
             .collect();
         Plan {
             decisions,
@@ -248,6 +316,7 @@ impl<'k> Plan<'k> {
             shaping,
             unmapped,
             vars,
+            fallback,
         }
     }
 
@@ -269,7 +338,7 @@ impl<'k> Plan<'k> {
         if first.passed >= 4 {
             return first;
         }
-        if let Some(p) = k.paths.iter().find(|p| p.id == "onboard_app") {
+        if let Some(p) = self.fallback.clone() {
             let labels = std::mem::take(&mut self.unmapped);
             match self.paths.iter_mut().find(|pp| pp.spec.id == p.id) {
                 Some(pp) => pp.serves.extend(labels),
@@ -297,42 +366,53 @@ impl<'k> Plan<'k> {
         // 1. Every consumer team and first capability maps to a recommendation.
         let mut maps = Vec::new();
         let mut missing = Vec::new();
+        fn names(v: Vec<&Path>) -> Vec<String> {
+            v.iter().map(|p| p.name.clone()).collect()
+        }
         for c in eng.items(Slot::ConsumerTeams) {
             let ml = c.key == "consumers:ml" || c.key == "consumers:data";
-            if ml && !self.ml_paths.is_empty() {
-                maps.push(format!(
-                    "{} → AI/ML paths ({})",
-                    c.label,
+            if ml {
+                let on = names(
                     self.ml_paths
                         .iter()
-                        .map(|p| p.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-            } else if ml {
-                missing.push(c.label.clone());
-            } else if let Some(p) = self
-                .paths
-                .iter()
-                .find(|p| p.spec.id == "onboard_app")
-                .or(self.paths.first())
-            {
-                maps.push(format!("{} → {}", c.label, p.spec.name));
+                        .filter(|p| p.consumers.is_empty() || p.consumers.contains(&c.key))
+                        .collect(),
+                );
+                if on.is_empty() {
+                    missing.push(format!("{} (no AI/ML path serves them)", c.label));
+                } else {
+                    maps.push(format!("{} → {}", c.label, on.join(" + ")));
+                }
             } else {
-                missing.push(c.label.clone());
+                let on = names(self.paths.iter().map(|p| &p.spec).collect());
+                if on.is_empty() {
+                    missing.push(c.label.clone());
+                } else {
+                    maps.push(format!("{} → {}", c.label, on.join(" + ")));
+                }
             }
         }
         for cap in eng.items(Slot::FirstCapabilities) {
-            let on: Vec<&str> = self
-                .paths
-                .iter()
-                .filter(|p| p.serves.contains(&cap.label))
-                .map(|p| p.spec.name.as_str())
-                .collect();
+            let mut on = names(
+                self.paths
+                    .iter()
+                    .filter(|p| p.serves.contains(&cap.label))
+                    .map(|p| &p.spec)
+                    .collect(),
+            );
+            on.extend(names(
+                self.ml_paths
+                    .iter()
+                    .filter(|p| p.capabilities.contains(&cap.key))
+                    .collect(),
+            ));
             if !on.is_empty() {
                 maps.push(format!("{} → {}", cap.label, on.join(" + ")));
-            } else if cap.key == "cap:ml_job" && !self.ml_paths.is_empty() {
-                maps.push(format!("{} → AI/ML paths", cap.label));
+            } else if cap.key == "cap:ml_job" {
+                missing.push(format!(
+                    "{} (AI/ML paths are off: no ML or data team among the consumers)",
+                    cap.label
+                ));
             } else {
                 missing.push(cap.label.clone());
             }

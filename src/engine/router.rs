@@ -80,6 +80,8 @@ struct Settings {
     min_score: f64,
     tie_margin: f64,
     concept_alias_weight: f64,
+    request_threshold: f64,
+    breadth_bonus: f64,
 }
 
 #[derive(Deserialize)]
@@ -114,6 +116,8 @@ pub struct Router {
     min_score: f64,
     tie_margin: f64,
     concept_alias_weight: f64,
+    request_threshold: f64,
+    breadth_bonus: f64,
 }
 
 impl Router {
@@ -204,6 +208,8 @@ impl Router {
             min_score: file.settings.min_score,
             tie_margin: file.settings.tie_margin,
             concept_alias_weight: file.settings.concept_alias_weight,
+            request_threshold: file.settings.request_threshold,
+            breadth_bonus: file.settings.breadth_bonus,
         })
     }
 
@@ -231,42 +237,56 @@ impl Router {
                 Target::Request => request += rule.weight,
             }
         }
+        let question = scores.get(&Mode::Concept).copied().unwrap_or(0.0);
         if concept_hits > 0 {
             *scores.entry(Mode::Concept).or_default() += self.concept_alias_weight;
             fired.push("concept/known-concept".to_string());
         }
+        let scoped = scores.keys().filter(|m| m.is_engagement() && **m != Mode::FullBuild).count();
+        if scoped >= 3 {
+            *scores.entry(Mode::FullBuild).or_default() += self.breadth_bonus * (scoped - 2) as f64;
+            fired.push(format!("full_build/breadth({scoped} topics)"));
+        }
+        let topical: Vec<Mode> = scores.keys().copied().filter(|m| m.is_engagement()).collect();
+        let out_of_scope = scores.get(&Mode::OutOfScope).copied().unwrap_or(0.0);
+        // A question with no request to build anything is a concept question when it is about the
+        // platform domain (a known concept or a topic), and out of scope when it is not.
+        let decided = if request < self.request_threshold && question > 0.0 && out_of_scope == 0.0 {
+            if concept_hits > 0 || !topical.is_empty() {
+                Some(Mode::Concept)
+            } else {
+                Some(Mode::OutOfScope)
+            }
+        } else {
+            None
+        };
         // A request goes to the engagement modes that have a topic; with no topic, to the full build.
         if request > 0.0 {
-            let topical: Vec<Mode> = scores
-                .keys()
-                .copied()
-                .filter(|m| m.is_engagement())
-                .collect();
             if topical.is_empty() {
                 if request >= self.min_score {
                     *scores.entry(Mode::FullBuild).or_default() += request / 2.0;
                 }
             } else {
-                for m in topical {
-                    *scores.entry(m).or_default() += request;
+                for m in &topical {
+                    *scores.entry(*m).or_default() += request;
                 }
             }
             // Asking for something to be built outweighs the question form it is phrased in.
-            if let Some(c) = scores.get_mut(&Mode::Concept) {
-                *c -= request.min(*c);
+            if request >= self.request_threshold {
+                if let Some(c) = scores.get_mut(&Mode::Concept) {
+                    *c = 0.0;
+                }
             }
         }
-        let mut ranked: Vec<(Mode, f64)> = scores.iter().map(|(m, s)| (*m, *s)).collect();
+        let mut ranked: Vec<(Mode, f64)> = scores.iter().map(|(m, s)| (*m, *s)).filter(|r| r.1 > 0.0).collect();
         // Highest score first; ties keep routing-table order, which is Mode's order.
-        ranked.sort_by(|a, b| {
-            b.1.partial_cmp(&a.1)
-                .unwrap_or(std::cmp::Ordering::Equal)
-                .then(a.0.cmp(&b.0))
-        });
+        ranked.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal).then(a.0.cmp(&b.0)));
         let (mut mode, best) = ranked.first().copied().unwrap_or((Mode::OutOfScope, 0.0));
-        let runner_up = ranked.get(1).map(|r| r.0);
         let mut tied = Vec::new();
-        if best < self.min_score {
+        if let Some(d) = decided {
+            mode = d;
+            fired.push(format!("decision/question-without-request→{}", d.id()));
+        } else if best < self.min_score {
             mode = Mode::OutOfScope;
         } else if let Some((second, s2)) = ranked.get(1).copied() {
             if mode.is_engagement() && second.is_engagement() && best - s2 <= self.tie_margin {
@@ -277,18 +297,9 @@ impl Router {
                 }
             }
         }
-        let scores = ranked
-            .iter()
-            .filter(|r| r.1 > 0.0)
-            .map(|(m, s)| (m.id().to_string(), round2(*s)))
-            .collect();
-        RouteTrace {
-            mode,
-            scores,
-            fired,
-            runner_up,
-            tied,
-        }
+        let runner_up = ranked.iter().map(|r| r.0).find(|m| *m != mode);
+        let scores = ranked.iter().map(|(m, s)| (m.id().to_string(), round2(*s))).collect();
+        RouteTrace { mode, scores, fired, runner_up, tied }
     }
 }
 

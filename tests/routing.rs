@@ -22,7 +22,11 @@ fn corpus() -> Vec<Row> {
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
         .map(|l| {
             let mut it = l.splitn(3, '\t');
-            Row { split: it.next().unwrap_or("").into(), label: it.next().unwrap_or("").into(), text: it.next().unwrap_or("").into() }
+            Row {
+                split: it.next().unwrap_or("").into(),
+                label: it.next().unwrap_or("").into(),
+                text: it.next().unwrap_or("").into(),
+            }
         })
         .collect()
 }
@@ -59,8 +63,18 @@ fn print_matrix(matrix: &BTreeMap<(String, String), usize>) {
         }
         print!("{l:>18} |");
         for g in &modes {
-            let n = matrix.get(&(l.to_string(), g.to_string())).copied().unwrap_or(0);
-            print!(" {:>6}", if n == 0 { ".".to_string() } else { n.to_string() });
+            let n = matrix
+                .get(&(l.to_string(), g.to_string()))
+                .copied()
+                .unwrap_or(0);
+            print!(
+                " {:>6}",
+                if n == 0 {
+                    ".".to_string()
+                } else {
+                    n.to_string()
+                }
+            );
         }
         println!();
     }
@@ -72,12 +86,24 @@ fn corpus_is_large_enough_and_balanced() {
     assert!(rows.len() >= 300, "corpus has {} utterances", rows.len());
     let mut per: BTreeMap<&str, usize> = BTreeMap::new();
     for r in &rows {
-        assert!(Mode::from_id(&r.label).is_some(), "unknown label {}", r.label);
-        assert!(r.split == "tune" || r.split == "test", "bad split {}", r.split);
+        assert!(
+            Mode::from_id(&r.label).is_some(),
+            "unknown label {}",
+            r.label
+        );
+        assert!(
+            r.split == "tune" || r.split == "test",
+            "bad split {}",
+            r.split
+        );
         *per.entry(r.label.as_str()).or_default() += 1;
     }
     for m in Mode::ALL.iter().filter(|m| **m != Mode::Unclear) {
-        assert!(per.get(m.id()).copied().unwrap_or(0) >= 25, "{} has fewer than 25 utterances", m.id());
+        assert!(
+            per.get(m.id()).copied().unwrap_or(0) >= 25,
+            "{} has fewer than 25 utterances",
+            m.id()
+        );
     }
 }
 
@@ -86,11 +112,18 @@ fn held_out_routing_accuracy_is_at_least_95_percent() {
     let split = std::env::var("PAVEBOT_ROUTING_SPLIT").unwrap_or_else(|_| "test".into());
     let (right, total, matrix, errors) = evaluate(&split);
     let acc = right as f64 / total as f64;
-    println!("routing accuracy on the {split} half: {right}/{total} = {:.1}%", acc * 100.0);
+    println!(
+        "routing accuracy on the {split} half: {right}/{total} = {:.1}%",
+        acc * 100.0
+    );
     print_matrix(&matrix);
     for e in &errors {
         println!("miss: {e}");
     }
     assert!(total >= 150, "only {total} {split} utterances");
-    assert!(acc >= 0.95, "routing accuracy {:.1}% is below 95% (see the confusion matrix above)", acc * 100.0);
+    assert!(
+        acc >= 0.95,
+        "routing accuracy {:.1}% is below 95% (see the confusion matrix above)",
+        acc * 100.0
+    );
 }

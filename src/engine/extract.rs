@@ -33,6 +33,9 @@ struct FactFile {
     slot: String,
     label: String,
     re: String,
+    /// Optional: the specifics named in the text, shown after the label ("compliance (PCI, SOC 2)").
+    #[serde(default)]
+    detail: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -57,6 +60,28 @@ struct Fact {
     key: String,
     label: String,
     re: Regex,
+    detail: Option<Regex>,
+}
+
+impl Fact {
+    /// The label, followed by the specifics the text names ("compliance (PCI-DSS, SOC 2)").
+    fn detailed_label(&self, text: &str) -> String {
+        let Some(d) = &self.detail else {
+            return self.label.clone();
+        };
+        let mut named: Vec<String> = Vec::new();
+        for m in d.find_iter(text) {
+            let n = tidy(m.as_str()).to_uppercase();
+            if !n.is_empty() && !named.contains(&n) {
+                named.push(n);
+            }
+        }
+        if named.is_empty() {
+            self.label.clone()
+        } else {
+            format!("{} ({})", self.label, named.join(", "))
+        }
+    }
 }
 
 /// The compiled extractors.
@@ -91,6 +116,11 @@ impl Extractor {
                 key: f.id.clone(),
                 label: f.label.clone(),
                 re: re(&f.re, &f.id)?,
+                detail: f
+                    .detail
+                    .as_deref()
+                    .map(|d| re(d, &format!("{} detail", f.id)))
+                    .transpose()?,
             });
         }
         let set = RegexSetBuilder::new(file.fact.iter().map(|f| f.re.as_str()))
@@ -154,7 +184,7 @@ impl Extractor {
             hits.push(Hit {
                 slot: fact.slot,
                 key: fact.key.clone(),
-                label: fact.label.clone(),
+                label: fact.detailed_label(text),
                 negated,
             });
         }
@@ -188,6 +218,23 @@ impl Extractor {
         }
     }
 
+    /// The part of a message that says what the person wants: labelled answer lines ("pain: ...") and
+    /// numbered answers are Phase 1 facts, not the request, so routing ignores them. A message made of
+    /// nothing else is returned whole.
+    pub fn request_part(&self, text: &str) -> String {
+        let kept: Vec<&str> = text
+            .lines()
+            .filter(|l| {
+                !self.numbered.is_match(l) && !self.labels.iter().any(|(_, re)| re.is_match(l))
+            })
+            .collect();
+        if kept.iter().all(|l| l.trim().is_empty()) {
+            text.to_string()
+        } else {
+            kept.join("\n")
+        }
+    }
+
     /// Extracts everything a message (or document) says. `asked` is the order of the last grouped
     /// question, for numbered answers.
     pub fn extract(&self, text: &str, asked: &[Slot]) -> Vec<Hit> {
@@ -215,11 +262,21 @@ impl Extractor {
         for h in self.scan(&prose) {
             push(&mut hits, h);
         }
+        let alone = prose.trim().split_whitespace().count() <= 3;
+        // "none" on its own answers the open question it can only mean; in prose it needs its own
+        // words ("no constraints", "nothing yet for tooling").
+        let only = |slot: Slot| {
+            let fits: Vec<Slot> = self
+                .nothing
+                .iter()
+                .filter(|(s, _, _, re)| asked.contains(s) && re.is_match(prose.trim()))
+                .map(|(s, ..)| *s)
+                .collect();
+            fits == [slot]
+        };
         for (slot, key, label, re) in &self.nothing {
             if re.is_match(prose.trim()) && !hits.iter().any(|h| h.slot == *slot && !h.negated) {
-                // "none" on its own answers the one open question; in prose it needs its own words.
-                let alone = prose.trim().split_whitespace().count() <= 3;
-                if !alone || asked.len() == 1 && asked[0] == *slot {
+                if !alone || only(*slot) {
                     push(
                         &mut hits,
                         Hit {

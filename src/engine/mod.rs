@@ -322,7 +322,7 @@ impl Engine {
 
     /// Classifies a message as the router sees it outside an engagement.
     pub fn classify(&self, text: &str) -> RouteTrace {
-        let text = clean(text);
+        let text = self.extractor.request_part(&clean(text));
         let hit = concepts::lookup(&self.kb, &text).is_some() as usize;
         self.router.classify(&text, hit)
     }
@@ -350,7 +350,24 @@ impl Engine {
             return cx.finish();
         }
         let text = clean(raw).trim().to_string();
-        match ev.command {
+        let command = ev.command.or_else(|| {
+            // A command typed as a chat message ("status", "/export") means the command.
+            if !ev.attachments.is_empty() {
+                return None;
+            }
+            let word = text
+                .strip_prefix('/')
+                .unwrap_or(&text)
+                .trim_end_matches(['.', '!', '?']);
+            match word.to_lowercase().as_str() {
+                "status" | "why" | "export" => Command::from_name(&word.to_lowercase()),
+                "confirm" | "back" | "reset" if text.starts_with('/') => {
+                    Command::from_name(&word.to_lowercase())
+                }
+                _ => None,
+            }
+        });
+        match command {
             Some(Command::Status) => cx.status(),
             Some(Command::Why) => cx.why(),
             Some(Command::Export) => cx.export(),
@@ -1030,9 +1047,10 @@ impl Cx<'_> {
                 .unwrap_or_default();
             first.push_str("\n\n");
             first.push_str(&eng);
-            self.say(first);
+            // One reply: the mode, why, what was understood, then the phase itself (packed into
+            // Discord-sized messages only where it has to be).
             let phase = spec.phases[0];
-            self.enter(phase, None);
+            self.enter(phase, Some(first));
         } else {
             self.ask_or_gate(first, &[]);
         }

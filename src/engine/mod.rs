@@ -222,6 +222,7 @@ struct Turn {
     start_over: Regex,
     back: Regex,
     question: Regex,
+    advice: Regex,
     correction: Regex,
 }
 
@@ -279,6 +280,9 @@ impl Engine {
                 back: re(r"^\s*(go back|back|undo|previous (step|phase))\s*[.!]*$"),
                 question: re(
                     r"\?\s*$|^\s*(what|whats|what's|how|why|which|who|when|where|is|are|can|could|should|does|do|explain|tell me about)\b",
+                ),
+                advice: re(
+                    r"\b(should (we|i)|shall we|would (it|you)|is it (better|worth)|do (we|i) need|why not|worth it|better)\b[^?]*\?\s*$",
                 ),
                 correction: re(
                     r"\b(actually|we use|we're using|we are using|we run|we have|we've got|switch(ed)? to|instead|change|replace|correction|also|plus|not using|we moved|we're on|we are on|we're|we are)\b",
@@ -1101,7 +1105,10 @@ impl Cx<'_> {
         if !msg.is_empty() {
             msg.push_str("\n\n");
         }
-        msg.push_str(&render::heard(k, eng));
+        if !missing.is_empty() {
+            // At the gate the restatement below says it all; before it, say what is known so far.
+            msg.push_str(&render::heard(k, eng));
+        }
         if missing.is_empty() {
             let spec = self.e.spec(eng.mode).clone();
             let mut plan_eng = eng.clone();
@@ -1116,7 +1123,6 @@ impl Cx<'_> {
                 }
             }
             let plan = Plan::build(k, &plan_eng, &spec);
-            msg.push_str("\n\n");
             msg.push_str(&render::phase1_gate(k, &plan, eng));
             self.say(msg);
             self.out.push(Effect::GateButtons { phase: 1 });
@@ -1204,8 +1210,10 @@ impl Cx<'_> {
         };
         let awaiting = eng.awaiting;
         let is_confirm = attachments.is_empty() && t.confirm.is_match(text);
-        let is_question =
-            attachments.is_empty() && t.question.is_match(text) && !t.correction.is_match(text);
+        // "should we switch to Flux?" asks for advice; "actually we use Flux" corrects.
+        let is_question = attachments.is_empty()
+            && t.question.is_match(text)
+            && (!t.correction.is_match(text) || t.advice.is_match(text));
         match awaiting {
             Awaiting::Inputs => {
                 if is_confirm {
@@ -1223,12 +1231,7 @@ impl Cx<'_> {
                     return;
                 }
                 if is_question && self.e.extractor.extract(text, &[]).is_empty() {
-                    let mode = if concepts::lookup(self.k(), text).is_some() {
-                        Mode::Concept
-                    } else {
-                        self.e.classify(text).mode
-                    };
-                    let mut a = self.answer(text, mode);
+                    let mut a = self.answer_within(text);
                     let missing = self.e.missing(eng);
                     a.push_str("\n\n");
                     a.push_str(&render::questions(self.k(), &missing));
@@ -1284,12 +1287,7 @@ impl Cx<'_> {
                     return;
                 }
                 if is_question {
-                    let mode = if concepts::lookup(self.k(), text).is_some() {
-                        Mode::Concept
-                    } else {
-                        self.e.classify(text).mode
-                    };
-                    let mut a = self.answer(text, mode);
+                    let mut a = self.answer_within(text);
                     a.push_str("\n\n");
                     a.push_str(&self.waiting_line());
                     self.say(a);
@@ -1325,6 +1323,35 @@ impl Cx<'_> {
             }
             Awaiting::Nothing => {}
         }
+    }
+
+    /// Answers a question asked inside an engagement: a concept, what one of the Phase 1 questions
+    /// means, the out-of-scope pointer only for a clear cluster-level request, else an honest "I don't
+    /// know" with the nearest topics. It never routes: the engagement goes on.
+    fn answer_within(&self, text: &str) -> String {
+        let k = self.k();
+        if concepts::lookup(k, text).is_some() {
+            return self.answer(text, Mode::Concept);
+        }
+        let lower = text.to_lowercase();
+        let about = |words: &[&str]| words.iter().any(|w| lower.contains(w));
+        let slot = [
+            (Slot::Constraints, &["constraint"][..]),
+            (Slot::TopPain, &["pain"][..]),
+            (Slot::FirstCapabilities, &["capabilit"][..]),
+            (Slot::ExistingStack, &["existing stack", "the stack"][..]),
+            (Slot::ConsumerTeams, &["consumer team", "consumer"][..]),
+        ]
+        .into_iter()
+        .find(|(_, w)| about(w));
+        if let Some((slot, _)) = slot {
+            return k.ui(&format!("ask.{}", slot.id())).to_string();
+        }
+        let r = self.e.classify(text);
+        if r.mode == Mode::OutOfScope && r.fired.iter().any(|f| f.starts_with("out_of_scope/")) {
+            return self.answer(text, Mode::OutOfScope);
+        }
+        self.answer(text, Mode::Concept)
     }
 
     /// The line that reminds what the gate waits for.

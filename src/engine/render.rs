@@ -14,6 +14,15 @@ pub fn slot_name(k: &Knowledge, slot: Slot) -> String {
     k.ui(&format!("slot.{}", slot.id())).to_string()
 }
 
+/// One input value as the restatements show it: the label, and where it came from unless it was a
+/// chat message.
+fn item(i: &super::state::Item) -> String {
+    match &i.source {
+        super::state::Source::Message => echo(&i.label),
+        src => format!("{} _({})_", echo(&i.label), src),
+    }
+}
+
 /// "What I heard": one line per known input, with sources.
 pub fn heard(k: &Knowledge, eng: &Engagement) -> String {
     let mut s = String::new();
@@ -22,13 +31,7 @@ pub fn heard(k: &Knowledge, eng: &Engagement) -> String {
         if items.is_empty() {
             continue;
         }
-        let values: Vec<String> = items
-            .iter()
-            .map(|i| match &i.source {
-                super::state::Source::Message => echo(&i.label),
-                src => format!("{} _({})_", echo(&i.label), src),
-            })
-            .collect();
+        let values: Vec<String> = items.iter().map(item).collect();
         let _ = writeln!(s, "- **{}**: {}", slot_name(k, slot), values.join(", "));
     }
     if s.is_empty() {
@@ -53,7 +56,8 @@ pub fn questions(k: &Knowledge, missing: &[Slot]) -> String {
     )
 }
 
-/// The Phase 1 STOP gate: consumer teams, first golden paths, existing stack.
+/// The Phase 1 STOP gate: consumer teams, first golden paths, existing stack, constraints (and the top
+/// pain), each value with its source.
 pub fn phase1_gate(k: &Knowledge, plan: &Plan, eng: &Engagement) -> String {
     let paths: Vec<String> = plan
         .paths
@@ -68,7 +72,7 @@ pub fn phase1_gate(k: &Knowledge, plan: &Plan, eng: &Engagement) -> String {
         .chain(plan.ml_paths.iter().map(|p| p.name.clone()))
         .collect();
     let list = |slot: Slot| {
-        let v: Vec<String> = eng.items(slot).iter().map(|i| echo(&i.label)).collect();
+        let v: Vec<String> = eng.items(slot).iter().map(item).collect();
         if v.is_empty() {
             "—".to_string()
         } else {
@@ -84,7 +88,17 @@ pub fn phase1_gate(k: &Knowledge, plan: &Plan, eng: &Engagement) -> String {
             ("constraints", &list(Slot::Constraints)),
         ],
     );
-    format!("{body}\n\n{}", decision(k, "phase1"))
+    // The gate is the one restatement at this point: the top pain (what the paths answer) goes with it.
+    let pain = if eng.knows(Slot::TopPain) {
+        format!(
+            "\n- **{}**: {}",
+            slot_name(k, Slot::TopPain),
+            list(Slot::TopPain)
+        )
+    } else {
+        String::new()
+    };
+    format!("{body}{pain}\n\n{}", decision(k, "phase1"))
 }
 
 /// The one decision a gate needs.

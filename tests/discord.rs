@@ -1,0 +1,372 @@
+//! End-to-end tests of the Discord adapter: the real serenity client and poise framework against a
+//! fake Discord on loopback (see `discord/fake.rs`). sled runs for real in a temporary directory.
+
+#[path = "discord/fake.rs"]
+mod fake;
+
+use std::path::Path;
+
+use fake::{custom_ids, posts, Fake, Req, ALICE, BOB, BOT, CAROL, CHANNEL, GUILD, OTHER_BOT};
+use pavebot::config::Config;
+use pavebot::discord::{start_with_store, Running};
+use pavebot::store::Store;
+use serde_json::Value;
+
+const REQUEST: &str = "we want to build an internal developer platform on EKS for our app teams";
+const ANSWERS: [(&str, &str); 5] = [
+    ("consumer_teams", "30 app teams"),
+    ("top_pain", "ticket-driven infra"),
+    ("first_capabilities", "ship a service"),
+    ("existing_stack", "argo cd, terraform"),
+    ("constraints", "none"),
+];
+
+async fn boot(fake: &Fake, dir: &Path, nth: usize) -> Running {
+    let user = format!(
+        "data_dir = {:?}\n[discord]\nguilds = [{GUILD}]\nproxy = {:?}\n",
+        dir.display().to_string(),
+        fake.base()
+    );
+    let cfg = Config::parse_layers(Some(("test.toml", &user)), &[]).unwrap();
+    // A stopped bot releases sled asynchronously: retry the open for a bounded time.
+    let mut store = None;
+    for _ in 0..100 {
+        match Store::open(dir) {
+            Ok(s) => {
+                store = Some(s);
+                break;
+            }
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    }
+    let store = store.expect("the database is released");
+    let running = start_with_store(&cfg, "fake-token", store, true)
+        .await
+        .unwrap();
+    fake.wait_ready(nth).await;
+    running
+}
+
+fn content(r: &Req) -> String {
+    r.body["content"].as_str().unwrap_or("").to_string()
+}
+
+/// Every message-creating request carries empty allowed_mentions and no unescaped mass mention.
+fn assert_no_pings(reqs: &[Req]) {
+    for r in reqs {
+        let creates = (r.method == "POST"
+            && (r.path.ends_with("/messages") || r.path.starts_with("/webhooks/")))
+            || (r.method == "POST" && r.path.ends_with("/callback") && r.body["type"] == 4);
+        if !creates {
+            continue;
+        }
+        let am = if r.path.ends_with("/callback") {
+            &r.body["data"]["allowed_mentions"]
+        } else {
+            &r.body["allowed_mentions"]
+        };
+        assert_eq!(
+            am["parse"],
+            Value::Array(vec![]),
+            "allowed_mentions in {r:?}"
+        );
+        assert_eq!(
+            am["users"],
+            Value::Array(vec![]),
+            "allowed_mentions in {r:?}"
+        );
+        assert_eq!(
+            am["roles"],
+            Value::Array(vec![]),
+            "allowed_mentions in {r:?}"
+        );
+        let text = r.raw.as_str();
+        assert!(
+            !text.contains("@everyone") && !text.contains("@here"),
+            "unescaped mass mention in {r:?}"
+        );
+    }
+}
+
+/// Opens an engagement by mention; returns the thread id and the Phase 1 question message.
+async fn open_engagement(fake: &Fake, text: &str) -> (u64, Req) {
+    let m = fake.message(CHANNEL, ALICE, &format!("<@{BOT}> {text}"));
+    fake.wait("the thread to be created", |r| {
+        r.iter()
+            .any(|q| {
+                q.method == "POST" && q.path == format!("/channels/{CHANNEL}/messages/{m}/threads")
+            })
+            .then_some(())
+    })
+    .await;
+    let q = fake
+        .wait("the Phase 1 message in the thread", |r| {
+            posts(r, m, 0)
+                .into_iter()
+                .find(|p| content(p).contains("before I choose any tool"))
+        })
+        .await;
+    (m, q)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discord_mention_opens_thread_and_restart_continues() {
+    let fake = Fake::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bot = boot(&fake, dir.path(), 1).await;
+    let (thread, q) = open_engagement(&fake, REQUEST).await;
+    assert_eq!(custom_ids(&q.body), vec![format!("form:{thread}")]);
+    // Nothing of the engagement was posted in the channel itself.
+    assert!(posts(&fake.requests(), CHANNEL, 0).is_empty());
+    bot.stop().await.unwrap();
+
+    // A new client on the same sled directory continues the thread.
+    let bot = boot(&fake, dir.path(), 2).await;
+    let from = fake.requests().len();
+    // Another bot's message in the thread is ignored; the owner's answers (no mention) are read.
+    fake.message(thread, OTHER_BOT, "teams: 1 team");
+    let text = "teams: 30 app teams\npain: ticket-driven infra\ncapabilities: ship a service\nstack: argo cd, terraform\nconstraints: none";
+    fake.message(thread, ALICE, text);
+    let gate = fake
+        .wait("the Phase 1 gate after the restart", |r| {
+            posts(r, thread, from)
+                .into_iter()
+                .find(|p| !custom_ids(&p.body).is_empty())
+        })
+        .await;
+    assert!(
+        content(&gate).contains("STOP: Phase 1 restated"),
+        "{}",
+        content(&gate)
+    );
+    assert!(
+        content(&gate).contains("30 app teams"),
+        "{}",
+        content(&gate)
+    );
+    assert!(!content(&gate).contains("1 team,"), "{}", content(&gate));
+    assert_eq!(
+        custom_ids(&gate.body),
+        vec![
+            format!("gate:{thread}:1:confirm"),
+            format!("gate:{thread}:1:revise")
+        ]
+    );
+    assert_no_pings(&fake.requests());
+    bot.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discord_slash_ask_is_deferred_and_answered() {
+    let fake = Fake::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bot = boot(&fake, dir.path(), 1).await;
+    let tok = fake.slash(CHANNEL, BOB, "ask", &[("question", "what is kro?")]);
+    let answer = fake
+        .wait("the follow-up answer", |r| {
+            r.iter()
+                .position(|q| q.method == "POST" && q.path == format!("/webhooks/{BOT}/{tok}"))
+        })
+        .await;
+    let reqs = fake.requests();
+    let defer = reqs
+        .iter()
+        .position(|q| q.path.ends_with(&format!("/{tok}/callback")))
+        .expect("a callback");
+    assert_eq!(reqs[defer].body["type"], 5, "deferred first");
+    assert!(defer < answer);
+    let text = content(&reqs[answer]).to_lowercase();
+    assert!(text.contains("kro"), "{text}");
+    assert!(
+        !reqs.iter().any(|q| q.path.ends_with("/threads")),
+        "ask never opens a thread"
+    );
+    assert_no_pings(&reqs);
+    bot.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discord_modal_fills_phase1_and_only_owner_or_approver_confirms() {
+    let fake = Fake::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bot = boot(&fake, dir.path(), 1).await;
+    let (thread, q) = open_engagement(&fake, REQUEST).await;
+
+    // The form button opens a modal with one field per missing input.
+    let form_id = format!("form:{thread}");
+    let msg = fake.bot_message(thread, &q.body);
+    let tok = fake.button(thread, ALICE, &msg, &form_id);
+    let modal = fake
+        .wait("the modal", |r| {
+            r.iter()
+                .find(|q| q.path.ends_with(&format!("/{tok}/callback")))
+                .cloned()
+        })
+        .await;
+    assert_eq!(modal.body["type"], 9);
+    assert_eq!(modal.body["data"]["custom_id"], form_id.as_str());
+    let fields: Vec<String> = modal.body["data"]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            row["components"][0]["custom_id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert!(!fields.is_empty() && fields.len() <= 5, "{fields:?}");
+    assert!(fields.contains(&"top_pain".to_string()), "{fields:?}");
+
+    // Submitting it fills Phase 1 and opens the gate.
+    let from = fake.requests().len();
+    let answers: Vec<(&str, &str)> = ANSWERS
+        .iter()
+        .copied()
+        .filter(|(k, _)| fields.iter().any(|f| f == k))
+        .collect();
+    let tok = fake.modal(thread, ALICE, &form_id, &answers);
+    let gate = fake
+        .wait("the Phase 1 gate", |r| {
+            posts(r, thread, from)
+                .into_iter()
+                .find(|p| !custom_ids(&p.body).is_empty())
+        })
+        .await;
+    assert!(
+        content(&gate).contains("ticket-driven infra"),
+        "{}",
+        content(&gate)
+    );
+    let reqs = fake.requests();
+    let ack = reqs
+        .iter()
+        .find(|q| q.path.ends_with(&format!("/{tok}/callback")))
+        .unwrap();
+    assert_eq!(ack.body["type"], 6);
+    let confirm = format!("gate:{thread}:1:confirm");
+    assert!(custom_ids(&gate.body).contains(&confirm));
+
+    // An outsider's press is refused privately and does not advance the gate.
+    let gate_msg = fake.bot_message(thread, &gate.body);
+    let tok = fake.button(thread, BOB, &gate_msg, &confirm);
+    let denial = fake
+        .wait("the outsider's ephemeral denial", |r| {
+            r.iter()
+                .find(|q| q.method == "POST" && q.path == format!("/webhooks/{BOT}/{tok}"))
+                .cloned()
+        })
+        .await;
+    assert_eq!(
+        denial.body["flags"].as_u64().unwrap_or(0) & 64,
+        64,
+        "ephemeral"
+    );
+    assert!(content(&denial).contains("alice"), "{}", content(&denial));
+    let phase2 = |r: &[Req]| {
+        posts(r, thread, from)
+            .into_iter()
+            .find(|p| content(p).contains("Phase 2"))
+    };
+    assert!(
+        phase2(&fake.requests()).is_none(),
+        "outsider advanced the gate"
+    );
+
+    // An approver's press advances it.
+    let tok = fake.button(thread, CAROL, &gate_msg, &confirm);
+    let p2 = fake
+        .wait("Phase 2 after the approver confirms", phase2)
+        .await;
+    assert!(
+        content(&p2).contains("confirmed by carol"),
+        "{}",
+        content(&p2)
+    );
+    let reqs = fake.requests();
+    assert!(
+        reqs.iter().any(|q| q.method == "PATCH"
+            && q.path == format!("/webhooks/{BOT}/{tok}/messages/@original")
+            && q.body["components"] == Value::Array(vec![])),
+        "the gate's buttons are removed"
+    );
+    // A second press on the old gate is stale.
+    let tok = fake.button(thread, ALICE, &gate_msg, &confirm);
+    let stale = fake
+        .wait("the stale-gate notice", |r| {
+            r.iter()
+                .find(|q| q.method == "POST" && q.path == format!("/webhooks/{BOT}/{tok}"))
+                .cloned()
+        })
+        .await;
+    assert!(
+        content(&stale).contains("already closed"),
+        "{}",
+        content(&stale)
+    );
+    assert_no_pings(&fake.requests());
+    bot.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discord_long_plan_is_split_and_everyone_never_pings() {
+    let fake = Fake::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bot = boot(&fake, dir.path(), 1).await;
+    let (thread, _) = open_engagement(&fake, &format!("@everyone @here {REQUEST}")).await;
+    // The answers come in an attached architecture document (downloaded from the fake's file route).
+    let doc = "teams: 30 app teams @everyone\npain: ticket-driven infra\ncapabilities: ship a service\nstack: argo cd, terraform\nconstraints: none\n";
+    let url = fake.serve_file("architecture.md", doc);
+    let att = serde_json::json!({"attachments": [{"id": "1", "filename": "architecture.md",
+        "size": doc.len(), "url": url, "proxy_url": url, "content_type": "text/markdown"}]});
+    fake.message_with(thread, ALICE, "here is our architecture doc", att);
+    fake.wait("the Phase 1 gate", |r| {
+        posts(r, thread, 0)
+            .into_iter()
+            .find(|p| content(p).contains("STOP: Phase 1"))
+    })
+    .await;
+    let from = fake.requests().len();
+    fake.message(thread, ALICE, "confirm");
+    let p2 = fake
+        .wait("the Phase 2 gate", |r| {
+            posts(r, thread, from)
+                .into_iter()
+                .find(|p| custom_ids(&p.body).contains(&format!("gate:{thread}:2:confirm")))
+        })
+        .await;
+    let _ = p2;
+    let burst = posts(&fake.requests(), thread, from);
+    assert!(
+        burst.len() >= 2,
+        "Phase 2 is long enough to need several messages"
+    );
+    let total: usize = burst.iter().map(|p| content(p).chars().count()).sum();
+    assert!(total > 2000, "{total}");
+    for p in &burst {
+        let n = content(p).chars().count();
+        assert!(n > 0 && n <= 2000, "{n}");
+    }
+
+    // /eks export attaches the plan as a Markdown file.
+    let tok = fake.slash(thread, ALICE, "export", &[]);
+    let file = fake
+        .wait("the exported file", |r| {
+            r.iter()
+                .find(|q| q.path == format!("/webhooks/{BOT}/{tok}") && q.raw.contains("filename="))
+                .cloned()
+        })
+        .await;
+    assert!(
+        file.raw.contains(".md\""),
+        "a Markdown file: {}",
+        &file.raw[..file.raw.len().min(600)]
+    );
+    assert!(
+        file.raw.contains("ticket-driven infra"),
+        "the plan is in the file"
+    );
+    assert_no_pings(&fake.requests());
+    bot.stop().await.unwrap();
+}

@@ -262,7 +262,7 @@ impl Extractor {
         for h in self.scan(&prose) {
             push(&mut hits, h);
         }
-        let alone = prose.trim().split_whitespace().count() <= 3;
+        let alone = prose.split_whitespace().count() <= 3;
         // "none" on its own answers the open question it can only mean; in prose it needs its own
         // words ("no constraints", "nothing yet for tooling").
         let only = |slot: Slot| {
@@ -275,18 +275,19 @@ impl Extractor {
             fits == [slot]
         };
         for (slot, key, label, re) in &self.nothing {
-            if re.is_match(prose.trim()) && !hits.iter().any(|h| h.slot == *slot && !h.negated) {
-                if !alone || only(*slot) {
-                    push(
-                        &mut hits,
-                        Hit {
-                            slot: *slot,
-                            key: key.clone(),
-                            label: label.clone(),
-                            negated: false,
-                        },
-                    );
-                }
+            if re.is_match(prose.trim())
+                && !hits.iter().any(|h| h.slot == *slot && !h.negated)
+                && (!alone || only(*slot))
+            {
+                push(
+                    &mut hits,
+                    Hit {
+                        slot: *slot,
+                        key: key.clone(),
+                        label: label.clone(),
+                        negated: false,
+                    },
+                );
             }
         }
         hits

@@ -768,7 +768,7 @@ impl Cx<'_> {
             }
         }
         let mut route = self.e.classify(text);
-        if !route.mode.is_engagement() && attachments.iter().any(|a| is_recon(a)) {
+        if !route.mode.is_engagement() && attachments.iter().any(is_recon) {
             route.mode = Mode::FullBuild;
             route.fired.push("attachment/recon-report".to_string());
         }

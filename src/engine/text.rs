@@ -101,7 +101,7 @@ mod tests {
     #[test]
     fn pack_respects_the_limit_and_keeps_everything() {
         let para = "word ".repeat(100);
-        let text = vec![para.trim(); 12].join("\n\n");
+        let text = [para.trim(); 12].join("\n\n");
         let msgs = pack(&text, 2000);
         assert!(msgs.len() > 1);
         assert!(msgs.iter().all(|m| m.chars().count() <= 2000));

@@ -182,6 +182,40 @@ async fn discord_slash_ask_is_deferred_and_answered() {
         "ask never opens a thread"
     );
     assert_no_pings(&reqs);
+
+    // /eks plan opens the engagement thread from its starter follow-up and runs Phase 1 there.
+    let tok = fake.slash(CHANNEL, ALICE, "plan", &[("request", REQUEST)]);
+    let thread: u64 = fake
+        .wait("the thread opened by /eks plan", |r| {
+            r.iter().find_map(|q| {
+                let rest = q
+                    .path
+                    .strip_prefix(&format!("/channels/{CHANNEL}/messages/"))?;
+                (q.method == "POST").then_some(())?;
+                rest.strip_suffix("/threads")?.parse().ok()
+            })
+        })
+        .await;
+    let reqs = fake.requests();
+    let starter = reqs
+        .iter()
+        .position(|q| q.method == "POST" && q.path == format!("/webhooks/{BOT}/{tok}"))
+        .expect("a starter follow-up");
+    let defer = reqs
+        .iter()
+        .position(|q| q.path.ends_with(&format!("/{tok}/callback")))
+        .unwrap();
+    assert_eq!(reqs[defer].body["type"], 5);
+    assert!(defer < starter);
+    let q = fake
+        .wait("Phase 1 in the /eks plan thread", |r| {
+            posts(r, thread, 0)
+                .into_iter()
+                .find(|p| content(p).contains("before I choose any tool"))
+        })
+        .await;
+    assert_eq!(custom_ids(&q.body), vec![format!("form:{thread}")]);
+    assert_no_pings(&fake.requests());
     bot.stop().await.unwrap();
 }
 

@@ -33,6 +33,9 @@ pub const SORRY: &str = "Sorry, something went wrong on my side. Please try agai
 
 const ROLE_TTL: Duration = Duration::from_secs(60);
 
+/// Role names per guild, with the time they were fetched.
+type RoleTables = Mutex<HashMap<GuildId, (Instant, HashMap<RoleId, String>)>>;
+
 /// Shared state of the running bot.
 pub struct Data {
     /// Per-thread serialisation over the engine and sled.
@@ -42,7 +45,7 @@ pub struct Data {
     /// False when the MESSAGE_CONTENT intent is not granted: only mentions are read.
     pub content_intent: AtomicBool,
     downloader: reqwest::Client,
-    roles: Mutex<HashMap<GuildId, (Instant, HashMap<RoleId, String>)>>,
+    roles: RoleTables,
 }
 
 impl Data {

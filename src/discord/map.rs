@@ -460,7 +460,7 @@ mod tests {
     #[test]
     fn discord_plan_keeps_every_message_under_the_limit() {
         let para = "word ".repeat(300);
-        let long = vec![para.trim(); 6].join("\n\n");
+        let long = [para.trim(); 6].join("\n\n");
         assert!(long.chars().count() > 4000);
         let p = plan("1", &[Effect::Say { text: long }]);
         assert!(p.len() >= 3, "{}", p.len());

@@ -14,13 +14,24 @@ pub fn slot_name(k: &Knowledge, slot: Slot) -> String {
     k.ui(&format!("slot.{}", slot.id())).to_string()
 }
 
-/// One input value as the restatements show it: the label, and where it came from unless it was a
-/// chat message.
-fn item(i: &super::state::Item) -> String {
-    match &i.source {
-        super::state::Source::Message => echo(&i.label),
-        src => format!("{} _({})_", echo(&i.label), src),
+/// The values of one input as the restatements show them: the labels, each run of values from the
+/// same file followed once by where it came from (a chat message needs no note).
+fn values(items: &[super::state::Item]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut run: Vec<String> = Vec::new();
+    for (n, i) in items.iter().enumerate() {
+        run.push(echo(&i.label));
+        let last_of_run = items.get(n + 1).is_none_or(|next| next.source != i.source);
+        if last_of_run {
+            let joined = run.join(", ");
+            out.push(match &i.source {
+                super::state::Source::Message => joined,
+                src => format!("{joined} _({src})_"),
+            });
+            run.clear();
+        }
     }
+    out.join(", ")
 }
 
 /// "What I heard": one line per known input, with sources.
@@ -31,8 +42,7 @@ pub fn heard(k: &Knowledge, eng: &Engagement) -> String {
         if items.is_empty() {
             continue;
         }
-        let values: Vec<String> = items.iter().map(item).collect();
-        let _ = writeln!(s, "- **{}**: {}", slot_name(k, slot), values.join(", "));
+        let _ = writeln!(s, "- **{}**: {}", slot_name(k, slot), values(items));
     }
     if s.is_empty() {
         k.ui("phase1.heard_nothing").to_string()
@@ -72,11 +82,11 @@ pub fn phase1_gate(k: &Knowledge, plan: &Plan, eng: &Engagement) -> String {
         .chain(plan.ml_paths.iter().map(|p| p.name.clone()))
         .collect();
     let list = |slot: Slot| {
-        let v: Vec<String> = eng.items(slot).iter().map(item).collect();
-        if v.is_empty() {
+        let items = eng.items(slot);
+        if items.is_empty() {
             "—".to_string()
         } else {
-            v.join(", ")
+            values(items)
         }
     };
     let body = fill(

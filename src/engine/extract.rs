@@ -274,6 +274,33 @@ impl Extractor {
                 .collect();
             fits == [slot]
         };
+        // A bare "none" among comma-separated answers ("12 teams, we pay for Port, none") answers the
+        // one open question nothing else answered.
+        let open: Vec<Slot> = asked
+            .iter()
+            .copied()
+            .filter(|s| !hits.iter().any(|h| h.slot == *s && !h.negated))
+            .collect();
+        if !alone && open.len() == 1 {
+            let bare = prose
+                .split([',', ';', '\n'])
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .any(|p| p.split_whitespace().count() <= 2 && self.is_nothing(open[0], p));
+            if bare {
+                if let Some((slot, key, label, _)) = self.nothing.iter().find(|n| n.0 == open[0]) {
+                    push(
+                        &mut hits,
+                        Hit {
+                            slot: *slot,
+                            key: key.clone(),
+                            label: label.clone(),
+                            negated: false,
+                        },
+                    );
+                }
+            }
+        }
         for (slot, key, label, re) in &self.nothing {
             if re.is_match(prose.trim())
                 && !hits.iter().any(|h| h.slot == *slot && !h.negated)
@@ -291,6 +318,13 @@ impl Extractor {
             }
         }
         hits
+    }
+
+    /// True when `text` is a "nothing" answer for `slot` ("none", "nothing yet").
+    fn is_nothing(&self, slot: Slot, text: &str) -> bool {
+        self.nothing
+            .iter()
+            .any(|(s, _, _, re)| *s == slot && re.is_match(text))
     }
 
     /// Takes `value` as the answer to `slot`: recognised facts, "none"-words, or free text.

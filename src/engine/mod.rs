@@ -763,6 +763,8 @@ impl Cx<'_> {
                 route.mode = mode;
                 route.fired.push(format!("clarified/{}", mode.id()));
                 let joined = format!("{}\n{}", p.text, text);
+                // The engagement belongs to whoever asked for it, even when someone else picked.
+                self.user = p.user.clone();
                 self.start(mode, route, &joined, attachments);
                 return;
             }
@@ -1471,8 +1473,22 @@ impl Cx<'_> {
             &[("phase", &cp.phase.to_string())],
         );
         if cp.phase == 1 {
-            if let Some(eng) = self.st.engagement.as_mut() {
+            let spec = self
+                .st
+                .engagement
+                .as_ref()
+                .map(|e| self.e.spec(e.mode).clone());
+            if let (Some(eng), Some(spec)) = (self.st.engagement.as_mut(), spec) {
                 eng.phase = 1;
+                // The defaults filled in when Phase 1 was confirmed go again: Phase 1 is open.
+                for slot in Slot::ALL {
+                    if !spec.inputs.contains(&slot) {
+                        if let Some(items) = eng.inputs.get_mut(&slot) {
+                            items.retain(|i| i.source != Source::Default);
+                        }
+                    }
+                }
+                eng.inputs.retain(|_, items| !items.is_empty());
             }
             self.ask_or_gate(note, &[]);
         } else {

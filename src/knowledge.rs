@@ -105,6 +105,39 @@ impl CondText {
     }
 }
 
+/// A text given whole, or as a list of pieces (each may be guarded) joined with spaces.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Pieces {
+    /// One plain text.
+    One(String),
+    /// Pieces, joined with a space; pieces whose guard fails are left out.
+    Many(Vec<CondText>),
+}
+
+impl Pieces {
+    /// The text for a plan with these options and facts.
+    pub fn resolve(&self, option: impl Fn(&str) -> bool, fact: impl Fn(&str) -> bool) -> String {
+        match self {
+            Pieces::One(s) => s.clone(),
+            Pieces::Many(v) => v
+                .iter()
+                .filter(|p| p.applies(&option, &fact))
+                .map(CondText::text)
+                .collect::<Vec<_>>()
+                .join(" "),
+        }
+    }
+
+    /// Every piece.
+    pub fn pieces(&self) -> Vec<CondText> {
+        match self {
+            Pieces::One(s) => vec![CondText::Plain(s.clone())],
+            Pieces::Many(v) => v.clone(),
+        }
+    }
+}
+
 /// The common guard: `when_option` (any chosen, or empty), no `unless_option` chosen, every `when`
 /// fact holds, no `unless` fact holds.
 pub fn guard(
@@ -290,10 +323,13 @@ pub struct PathSpec {
     /// The `consumers:` facts it serves (AI/ML paths: which consumer teams get it).
     #[serde(default)]
     pub consumers: Vec<String>,
+    /// A short name for the AI/ML decision line (`JupyterHub`).
+    #[serde(default)]
+    pub short: String,
     /// What the developer gives.
-    pub developer_provides: String,
+    pub developer_provides: Pieces,
     /// What the platform does.
-    pub platform_does: String,
+    pub platform_does: Pieces,
     /// How it runs, step by step (a step may apply only to some plans).
     pub steps: Vec<CondText>,
 }
@@ -842,11 +878,13 @@ impl Knowledge {
                 vec![],
                 both(&p.capabilities, &p.consumers),
             ));
-            for (i, st) in p.steps.iter().enumerate() {
+            let pieces = p.developer_provides.pieces();
+            let more = p.platform_does.pieces();
+            for (i, st) in p.steps.iter().chain(&pieces).chain(&more).enumerate() {
                 let [wo, uo, wf, uf] = st.guards();
                 guards.push((
                     "replies/paths.toml",
-                    format!("path {} step {}", p.id, i + 1),
+                    format!("path {} text {}", p.id, i + 1),
                     both(wo, uo),
                     both(wf, uf),
                 ));
@@ -918,10 +956,10 @@ impl Knowledge {
             }
         }
         for p in self.paths.iter().chain(&self.ml_paths) {
-            for s in [&p.name, &p.developer_provides, &p.platform_does] {
-                out.push(("replies/paths.toml", s.clone()));
-            }
-            for s in &p.steps {
+            out.push(("replies/paths.toml", p.name.clone()));
+            let pieces = p.developer_provides.pieces();
+            let more = p.platform_does.pieces();
+            for s in p.steps.iter().chain(&pieces).chain(&more) {
                 out.push(("replies/paths.toml", s.text().to_string()));
             }
         }

@@ -165,8 +165,12 @@ fn resolve_path(p: &PathSpec, chosen: &BTreeSet<&str>, facts: &Facts) -> Path {
         name: p.name.clone(),
         capabilities: p.capabilities.clone(),
         consumers: p.consumers.clone(),
-        developer_provides: p.developer_provides.clone(),
-        platform_does: p.platform_does.clone(),
+        developer_provides: p
+            .developer_provides
+            .resolve(|o| chosen.contains(o), |f| facts.has(f)),
+        platform_does: p
+            .platform_does
+            .resolve(|o| chosen.contains(o), |f| facts.has(f)),
         steps: p
             .steps
             .iter()
@@ -204,13 +208,9 @@ impl<'k> Plan<'k> {
     /// Builds the plan.
     pub fn build(k: &'k Knowledge, eng: &Engagement, spec: &ModeSpec) -> Plan<'k> {
         let facts = Facts::of(eng, spec);
-        let decisions = decide(k, &facts);
-        let chosen: BTreeSet<&str> = decisions.iter().map(|d| d.option.as_str()).collect();
-        let vars: Vec<(&'static str, String)> = crate::knowledge::ROW_IDS
-            .iter()
-            .zip(&decisions)
-            .map(|(id, d)| (*id, d.tool.clone()))
-            .collect();
+        let mut decisions = decide(k, &facts);
+        let options: Vec<String> = decisions.iter().map(|d| d.option.clone()).collect();
+        let chosen: BTreeSet<&str> = options.iter().map(String::as_str).collect();
         let conflicts = k
             .conflicts
             .iter()
@@ -230,6 +230,28 @@ impl<'k> Plan<'k> {
         } else {
             Vec::new()
         };
+        // The AI/ML row names the paths this team actually gets.
+        if let Some(d) = decisions.iter_mut().find(|d| d.option == "aiml_on") {
+            let shorts: Vec<&str> = ml_paths
+                .iter()
+                .map(|p| {
+                    k.ml_paths
+                        .iter()
+                        .find(|m| m.id == p.id)
+                        .map(|m| m.short.as_str())
+                        .filter(|s| !s.is_empty())
+                        .unwrap_or(p.name.as_str())
+                })
+                .collect();
+            if !shorts.is_empty() {
+                d.tool = format!("on: {}", shorts.join(", "));
+            }
+        }
+        let vars: Vec<(&'static str, String)> = crate::knowledge::ROW_IDS
+            .iter()
+            .zip(&decisions)
+            .map(|(id, d)| (*id, d.tool.clone()))
+            .collect();
         // Golden paths: each first capability maps onto the paths that serve it.
         let mut serves: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         let mut unmapped = Vec::new();

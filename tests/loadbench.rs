@@ -1,0 +1,184 @@
+//! The load benchmark's quick mode, so it cannot rot: every engagement completes, nothing errors, the
+//! counts add up, and the states really are in sled. No timing is asserted (speed belongs in
+//! BENCHMARKS.md).
+
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use pavebot::engine::state::{Awaiting, Mode};
+use pavebot::engine::Engine;
+use pavebot::loadbench::{run, script, Options, Report};
+use pavebot::store::Store;
+
+const TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Runs `f` on its own thread and fails the test if it takes longer than [`TIMEOUT`].
+fn with_timeout<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(TIMEOUT)
+        .expect("the load benchmark finished within the timeout")
+}
+
+fn args(a: &[&str]) -> Vec<String> {
+    a.iter().map(|s| s.to_string()).collect()
+}
+
+fn check_counts(r: &Report, rounds: &[usize], serial: usize) {
+    let per = script("x").len();
+    assert_eq!(r.script.len(), per);
+    assert_eq!(r.rounds.len(), rounds.len());
+    assert!(r.all_ok, "report says not all ok: {r:#?}");
+    let mut stored = 2 * serial; // the one-at-a-time run and the breakdown each use `serial` threads
+    for (round, &n) in r.rounds.iter().zip(rounds) {
+        stored += n;
+        assert_eq!(round.threads, n);
+        assert_eq!(round.events, n * per, "every scripted event was submitted");
+        assert_eq!(
+            round.latency.n, round.events,
+            "one latency sample per event"
+        );
+        assert_eq!(round.events_ok, round.events);
+        assert_eq!(round.errors, 0);
+        assert_eq!(round.unexpected, 0, "{:?}", round.first_problem);
+        assert_eq!(round.first_problem, None);
+        assert_eq!(round.completed, n);
+        assert_eq!(round.verified_in_store, n);
+        assert_eq!(
+            round.stored_threads, stored,
+            "stored threads accumulate over rounds"
+        );
+        assert_eq!(
+            round.locks_left, 0,
+            "the dispatcher dropped every idle lock"
+        );
+        assert!(round.db_bytes > 0);
+        assert!(round.latency.p50_us <= round.latency.p99_us);
+        assert!(round.latency.p99_us <= round.latency.max_us);
+    }
+    assert_eq!(r.durable_event.n, serial * per);
+    assert_eq!(r.breakdown.step.n, serial * per);
+    assert_eq!(r.breakdown.insert_flush.n, serial * per);
+    assert!(r.floor.n > 0 && r.floor.p50_us > 0.0);
+    assert!(
+        r.record_bytes > 100,
+        "the floor record is a real thread state"
+    );
+    assert!(r.ratio_p50 > 0.0);
+}
+
+#[test]
+fn quick_run_completes_every_engagement_and_the_states_are_in_sled() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("db");
+    let opts = Options::parse_args(&args(&[
+        "--quick",
+        "--threads",
+        "7,30",
+        "--serial-engagements",
+        "3",
+        "--floor-samples",
+        "20",
+        "--db",
+        db.to_str().expect("utf-8 path"),
+    ]))
+    .expect("options parse");
+    let report = with_timeout(move || run(Engine::embedded().expect("engine"), &opts))
+        .expect("the quick run succeeds");
+    check_counts(&report, &[7, 30], 3);
+
+    // Independently of the report: reopen the database and read every engagement back.
+    let store = Store::open(&db).expect("the run released the database");
+    assert_eq!(store.len(), 7 + 30 + 3 + 3);
+    for n in [7, 30] {
+        for i in 0..n {
+            let st = store.load(&format!("bench-n{n}-{i}")).expect("readable");
+            let eng = st.engagement.expect("an engagement");
+            assert_eq!(eng.mode, Mode::FullBuild);
+            assert_eq!((eng.phase, eng.awaiting), (4, Awaiting::Reaction));
+            assert_eq!(eng.owner, format!("user{i}"));
+            // Three confirmations and one correction, each audited.
+            assert_eq!(eng.audit.len(), 4, "{:?}", eng.audit);
+        }
+    }
+
+    // A second run on the same database refuses instead of mixing results.
+    let again = Options::parse_args(&args(&["--quick", "--db", db.to_str().expect("utf-8")]))
+        .expect("options parse");
+    drop(store);
+    let err = run(Engine::embedded().expect("engine"), &again).expect_err("non-empty database");
+    assert!(err.to_string().contains("already holds"), "{err}");
+}
+
+/// Runs the real binary with a timeout; returns (success, stdout, stderr).
+fn pavebot(a: &[&str]) -> (bool, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pavebot"))
+        .args(a)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("pavebot starts");
+    let start = Instant::now();
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        if start.elapsed() > TIMEOUT {
+            let _ = child.kill();
+            panic!("pavebot {a:?} did not finish within {TIMEOUT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().expect("output");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn bench_subcommand_prints_a_json_report_and_a_table() {
+    let (ok, out, err) = pavebot(&["bench", "--quick", "--json", "--threads", "12"]);
+    assert!(ok, "stderr: {err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("--json prints JSON");
+    assert_eq!(v["all_ok"], true);
+    let r = &v["rounds"][0];
+    assert_eq!(r["threads"], 12);
+    assert_eq!(r["events"], 12 * script("x").len());
+    assert_eq!(r["completed"], 12);
+    assert_eq!(r["verified_in_store"], 12);
+    assert_eq!(r["errors"], 0);
+    for key in ["rss_before_kib", "rss_after_kib", "db_bytes"] {
+        assert!(r[key].as_u64().is_some_and(|x| x > 0), "{key}: {r}");
+    }
+    assert!(v["ratio_p50"].as_f64().is_some_and(|x| x > 0.0));
+
+    let (ok, out, err) = pavebot(&["bench", "--quick", "--threads", "5"]);
+    assert!(ok, "stderr: {err}");
+    assert!(out.contains("floor: bare sled insert + flush"), "{out}");
+    assert!(out.contains("zero errors"), "{out}");
+}
+
+#[test]
+fn bad_bench_arguments_are_short_clear_errors() {
+    for a in [
+        &["bench", "--threads", "0"][..],
+        &["bench", "--threads", "ten"],
+        &["bench", "--no-such-flag"],
+        &["bench", "--workers", "0", "--quick"],
+    ] {
+        let (ok, _out, err) = pavebot(a);
+        assert!(!ok, "{a:?} should fail");
+        assert!(err.starts_with("pavebot: "), "{a:?}: {err}");
+        assert!(!err.contains("panicked"), "{a:?}: {err}");
+        assert!(err.lines().count() <= 6, "{a:?}: {err}");
+    }
+    let (ok, out, _) = pavebot(&["bench", "--", "--help"]);
+    assert!(ok);
+    assert!(out.contains("--threads"), "{out}");
+}

@@ -25,7 +25,7 @@ pub fn normalise(s: &str) -> String {
 }
 
 /// Finds the best concept for a question: every alias group must match; more groups win, then the
-/// longest matched alias, then file order.
+/// most matched text (the longest alias of each group, summed), then file order.
 pub fn lookup<'k>(k: &'k Knowledge, text: &str) -> Option<&'k Concept> {
     let hay = normalise(text);
     let mut best: Option<(&Concept, usize, usize)> = None;
@@ -36,11 +36,11 @@ pub fn lookup<'k>(k: &'k Knowledge, text: &str) -> Option<&'k Concept> {
             let hit = group
                 .iter()
                 .map(|a| normalise(a))
-                .filter(|a| a.trim().len() > 0 && hay.contains(a.as_str()))
+                .filter(|a| !a.trim().is_empty() && hay.contains(a.as_str()))
                 .map(|a| a.len())
                 .max();
             match hit {
-                Some(l) => longest = longest.max(l),
+                Some(l) => longest += l,
                 None => {
                     all = false;
                     break;
@@ -60,9 +60,47 @@ pub fn lookup<'k>(k: &'k Knowledge, text: &str) -> Option<&'k Concept> {
 
 /// Up to three concepts that share a word with the question, for the "I don't know" answer.
 pub fn nearest<'k>(k: &'k Knowledge, text: &str) -> Vec<&'k Concept> {
-    const STOP: [&str; 24] = [
-        "what", "whats", "the", "and", "for", "with", "how", "does", "our", "are", "you", "can",
-        "why", "that", "this", "who", "when", "which", "use", "is", "do", "we", "it", "vs",
+    // Question words and words too generic to point at a topic ("platform" appears in many aliases).
+    const STOP: &[&str] = &[
+        "what",
+        "whats",
+        "the",
+        "and",
+        "for",
+        "with",
+        "how",
+        "does",
+        "our",
+        "are",
+        "you",
+        "can",
+        "why",
+        "that",
+        "this",
+        "who",
+        "when",
+        "which",
+        "use",
+        "is",
+        "do",
+        "we",
+        "it",
+        "vs",
+        "about",
+        "explain",
+        "tell",
+        "platform",
+        "platforms",
+        "from",
+        "into",
+        "using",
+        "work",
+        "works",
+        "mean",
+        "means",
+        "should",
+        "would",
+        "between",
     ];
     let hay = normalise(text);
     let words: Vec<&str> = hay

@@ -353,6 +353,9 @@ pub struct Topology {
     pub spokes: String,
     /// How clusters are registered.
     pub bridge: String,
+    /// When set, replaces every "hub"/"spoke" placement in the plan (a topology without a hub).
+    #[serde(default)]
+    pub placement: String,
 }
 
 /// One tenant-onboarding step.
@@ -965,7 +968,11 @@ impl Knowledge {
         }
         let a = &self.arch;
         for t in a.topology.values() {
-            for s in [&t.summary, &t.hub, &t.spokes, &t.bridge] {
+            let optional = (!t.placement.is_empty()).then_some(&t.placement);
+            for s in [&t.summary, &t.hub, &t.spokes, &t.bridge]
+                .into_iter()
+                .chain(optional)
+            {
                 out.push(("replies/architecture.toml", s.clone()));
             }
         }

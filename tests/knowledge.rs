@@ -797,6 +797,21 @@ fn single_team_on_one_cluster_gets_a_single_cluster_plan_without_promotion() {
     assert!(steps.contains("functional gate") && steps.contains("rolls back automatically"));
     let topo = &r.k().arch.topology["single_cluster"];
     assert!(r.has(&r.plan().fill(&topo.summary)));
+    // Placements: there is no hub and no spoke on a single cluster.
+    let p = r.plan();
+    let places: Vec<&str> = p
+        .decisions
+        .iter()
+        .filter(|d| d.row != "topology")
+        .map(|d| d.runs_on.as_str())
+        .chain(p.stack.iter().map(|c| c.runs_on.as_str()))
+        .collect();
+    for place in places {
+        assert!(
+            !place.contains("hub") && !place.contains("spoke"),
+            "single-cluster placement says {place:?}"
+        );
+    }
     assert_eq!(r.checklist().passed, 6, "{:?}", r.checklist());
 }
 

@@ -143,8 +143,8 @@ pub struct Plan<'k> {
     pub paths: Vec<PlannedPath>,
     /// AI/ML paths, when on (only those for the consumer teams named).
     pub ml_paths: Vec<Path>,
-    /// Supporting stack.
-    pub stack: Vec<&'k Component>,
+    /// Supporting stack (placements adapted to the topology).
+    pub stack: Vec<Component>,
     /// Tenant onboarding steps, filled in, with what each covers.
     pub onboarding: Vec<(String, Vec<String>)>,
     /// Roadmap stages.
@@ -301,10 +301,28 @@ impl<'k> Plan<'k> {
         let applies = |wo: &[String], uo: &[String], wf: &[String], uf: &[String]| {
             guard(wo, uo, wf, uf, |o| chosen.contains(o), |f| facts.has(f))
         };
+        // A topology without a hub (single cluster) places everything on its one cluster.
+        let placement = decisions
+            .iter()
+            .find(|d| d.row == "topology")
+            .and_then(|d| k.arch.topology.get(&d.option))
+            .map(|t| t.placement.clone())
+            .filter(|p| !p.trim().is_empty());
+        let place = |runs_on: &str| match &placement {
+            Some(p) if runs_on.contains("hub") || runs_on.contains("spoke") => p.clone(),
+            _ => runs_on.to_string(),
+        };
+        for d in decisions.iter_mut().filter(|d| d.row != "topology") {
+            d.runs_on = place(&d.runs_on);
+        }
         let stack = k
             .stack
             .iter()
             .filter(|c| applies(&c.when_option, &c.unless_option, &c.when, &c.unless))
+            .map(|c| Component {
+                runs_on: place(&c.runs_on),
+                ..c.clone()
+            })
             .collect();
         let vars_ref: Vec<(&str, &str)> = vars.iter().map(|(a, b)| (*a, b.as_str())).collect();
         let onboarding = k

@@ -120,10 +120,8 @@ impl Config {
         if self.limits.max_message_chars == 0 || self.limits.max_attachment_bytes == 0 {
             return e("limits must be positive");
         }
-        if !self.discord.proxy.is_empty()
-            && !(self.discord.proxy.starts_with("http://")
-                || self.discord.proxy.starts_with("https://"))
-        {
+        let proxy = &self.discord.proxy;
+        if !proxy.is_empty() && !proxy.starts_with("http://") && !proxy.starts_with("https://") {
             return e("discord.proxy must be an http:// or https:// base URL");
         }
         Ok(())

@@ -31,7 +31,9 @@ fn corpus() -> Vec<Row> {
         .collect()
 }
 
-fn evaluate(split: &str) -> (usize, usize, BTreeMap<(String, String), usize>, Vec<String>) {
+type Matrix = BTreeMap<(String, String), usize>;
+
+fn evaluate(split: &str) -> (usize, usize, Matrix, Vec<String>) {
     let engine = Engine::embedded().expect("data files load");
     let mut matrix = BTreeMap::new();
     let mut errors = Vec::new();
@@ -49,7 +51,7 @@ fn evaluate(split: &str) -> (usize, usize, BTreeMap<(String, String), usize>, Ve
     (right, total, matrix, errors)
 }
 
-fn print_matrix(matrix: &BTreeMap<(String, String), usize>) {
+fn print_matrix(matrix: &Matrix) {
     let modes: Vec<&str> = Mode::ALL.iter().map(|m| m.id()).collect();
     let short = |m: &str| m.chars().take(6).collect::<String>();
     print!("{:>18} |", "label \\ routed");

@@ -82,6 +82,8 @@ struct Settings {
     concept_alias_weight: f64,
     request_threshold: f64,
     breadth_bonus: f64,
+    context: String,
+    term_question: String,
 }
 
 #[derive(Deserialize)]
@@ -118,6 +120,8 @@ pub struct Router {
     concept_alias_weight: f64,
     request_threshold: f64,
     breadth_bonus: f64,
+    context: Regex,
+    term_question: Regex,
 }
 
 impl Router {
@@ -210,6 +214,10 @@ impl Router {
             concept_alias_weight: file.settings.concept_alias_weight,
             request_threshold: file.settings.request_threshold,
             breadth_bonus: file.settings.breadth_bonus,
+            context: Regex::new(&format!("(?i){}", file.settings.context))
+                .map_err(|e| err(format!("settings.context: {e}")))?,
+            term_question: Regex::new(&format!("(?i){}", file.settings.term_question))
+                .map_err(|e| err(format!("settings.term_question: {e}")))?,
         })
     }
 
@@ -229,7 +237,12 @@ impl Router {
         let mut scores: BTreeMap<Mode, f64> = BTreeMap::new();
         let mut fired = Vec::new();
         let mut request = 0.0;
-        for i in self.set.matches(text).iter() {
+        // Clauses that describe the current stack ("we already run argo cd") are context, not topic.
+        let scan = self.context.replace_all(text, " ");
+        if scan.len() != text.len() {
+            fired.push("context/stack-clause-ignored".to_string());
+        }
+        for i in self.set.matches(&scan).iter() {
             let rule = &self.rules[i];
             fired.push(rule.name.clone());
             match rule.target {
@@ -242,17 +255,24 @@ impl Router {
             *scores.entry(Mode::Concept).or_default() += self.concept_alias_weight;
             fired.push("concept/known-concept".to_string());
         }
-        let scoped = scores.keys().filter(|m| m.is_engagement() && **m != Mode::FullBuild).count();
+        let scoped = scores
+            .keys()
+            .filter(|m| m.is_engagement() && **m != Mode::FullBuild)
+            .count();
         if scoped >= 3 {
             *scores.entry(Mode::FullBuild).or_default() += self.breadth_bonus * (scoped - 2) as f64;
             fired.push(format!("full_build/breadth({scoped} topics)"));
         }
-        let topical: Vec<Mode> = scores.keys().copied().filter(|m| m.is_engagement()).collect();
+        let topical: Vec<Mode> = scores
+            .keys()
+            .copied()
+            .filter(|m| m.is_engagement())
+            .collect();
         let out_of_scope = scores.get(&Mode::OutOfScope).copied().unwrap_or(0.0);
         // A question with no request to build anything is a concept question when it is about the
         // platform domain (a known concept or a topic), and out of scope when it is not.
         let decided = if request < self.request_threshold && question > 0.0 && out_of_scope == 0.0 {
-            if concept_hits > 0 || !topical.is_empty() {
+            if concept_hits > 0 || !topical.is_empty() || self.term_question.is_match(text) {
                 Some(Mode::Concept)
             } else {
                 Some(Mode::OutOfScope)
@@ -278,9 +298,17 @@ impl Router {
                 }
             }
         }
-        let mut ranked: Vec<(Mode, f64)> = scores.iter().map(|(m, s)| (*m, *s)).filter(|r| r.1 > 0.0).collect();
+        let mut ranked: Vec<(Mode, f64)> = scores
+            .iter()
+            .map(|(m, s)| (*m, *s))
+            .filter(|r| r.1 > 0.0)
+            .collect();
         // Highest score first; ties keep routing-table order, which is Mode's order.
-        ranked.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal).then(a.0.cmp(&b.0)));
+        ranked.sort_by(|a, b| {
+            b.1.partial_cmp(&a.1)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(a.0.cmp(&b.0))
+        });
         let (mut mode, best) = ranked.first().copied().unwrap_or((Mode::OutOfScope, 0.0));
         let mut tied = Vec::new();
         if let Some(d) = decided {
@@ -298,8 +326,17 @@ impl Router {
             }
         }
         let runner_up = ranked.iter().map(|r| r.0).find(|m| *m != mode);
-        let scores = ranked.iter().map(|(m, s)| (m.id().to_string(), round2(*s))).collect();
-        RouteTrace { mode, scores, fired, runner_up, tied }
+        let scores = ranked
+            .iter()
+            .map(|(m, s)| (m.id().to_string(), round2(*s)))
+            .collect();
+        RouteTrace {
+            mode,
+            scores,
+            fired,
+            runner_up,
+            tied,
+        }
     }
 }
 

@@ -545,4 +545,13 @@ mod tests {
         assert_eq!(ch[0].before, vec!["Argo CD (GitOps)"]);
         assert_eq!(ch[0].after, vec!["Flux (GitOps)"]);
     }
+
+    #[test]
+    fn port_counts_only_as_a_named_tool() {
+        let e = ex();
+        assert!(keys(&e.extract("stack: flux, port, crossplane", &[])).contains(&"portal:port"));
+        assert!(keys(&e.extract("we pay for port.io", &[])).contains(&"portal:port"));
+        assert!(!keys(&e.extract("our api listens on port 8080", &[])).contains(&"portal:port"));
+        assert!(!keys(&e.extract("port forwarding is painful", &[])).contains(&"portal:port"));
+    }
 }

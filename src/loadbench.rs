@@ -19,6 +19,7 @@
 //! from round to round while the sled page cache stays bounded by `--cache-mb`.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -59,6 +60,10 @@ pub struct Options {
     /// Engagements run one event at a time for the durable-event figure (default 100; with --quick 4).
     #[arg(long, value_name = "N")]
     pub serial_engagements: Option<usize>,
+    /// At most this many engagements run at once in a round (default: all N at once). With a fixed
+    /// concurrency, rounds of growing N show how memory depends on the number of stored threads alone.
+    #[arg(long, value_name = "C")]
+    pub concurrency: Option<usize>,
     /// tokio worker threads (default: one per CPU).
     #[arg(long, value_name = "N")]
     pub workers: Option<usize>,
@@ -101,6 +106,9 @@ impl Options {
         }
         if self.floor_n() == 0 || self.serial_n() == 0 {
             anyhow::bail!("--floor-samples and --serial-engagements must be at least 1");
+        }
+        if self.concurrency == Some(0) {
+            anyhow::bail!("--concurrency must be at least 1");
         }
         if self.workers == Some(0) {
             anyhow::bail!("--workers must be at least 1");
@@ -248,6 +256,8 @@ pub struct Round {
     pub rss_after_kib: u64,
     /// Peak RSS of the process so far (VmHWM), KiB.
     pub rss_peak_kib: u64,
+    /// Engagements allowed to run at once.
+    pub concurrency: usize,
     /// Threads stored in the database after the round (all rounds so far).
     pub stored_threads: usize,
     /// Database size on disk after the round, bytes.
@@ -493,18 +503,28 @@ async fn engagement(d: Dispatcher, thread: String, user: String) -> ThreadResult
     r
 }
 
-fn round(rt: &tokio::runtime::Runtime, d: &Dispatcher, n: usize) -> anyhow::Result<Round> {
+fn round(
+    rt: &tokio::runtime::Runtime,
+    d: &Dispatcher,
+    n: usize,
+    concurrency: Option<usize>,
+) -> anyhow::Result<Round> {
+    let concurrency = concurrency.unwrap_or(n).min(n);
     let rss_before = rss_kib();
     let start = Instant::now();
     let results: Vec<ThreadResult> = rt
         .block_on(async {
+            let slots = Arc::new(tokio::sync::Semaphore::new(concurrency));
             let mut handles = Vec::with_capacity(n);
             for i in 0..n {
-                handles.push(tokio::spawn(engagement(
-                    d.clone(),
-                    format!("bench-n{n}-{i}"),
-                    format!("user{i}"),
-                )));
+                // The semaphore is never closed, so acquiring cannot fail.
+                let slot = slots.clone().acquire_owned().await.ok();
+                let d = d.clone();
+                handles.push(tokio::spawn(async move {
+                    let r = engagement(d, format!("bench-n{n}-{i}"), format!("user{i}")).await;
+                    drop(slot);
+                    r
+                }));
             }
             let mut out = Vec::with_capacity(n);
             for h in handles {
@@ -558,6 +578,7 @@ fn round(rt: &tokio::runtime::Runtime, d: &Dispatcher, n: usize) -> anyhow::Resu
         rss_before_kib: rss_before,
         rss_after_kib: rss_kib(),
         rss_peak_kib: peak_kib(),
+        concurrency,
         stored_threads: store.len(),
         db_bytes: store.size_on_disk(),
         locks_left: d.active_threads(),
@@ -595,7 +616,7 @@ pub fn run(engine: Engine, opts: &Options) -> anyhow::Result<Report> {
     let d = Dispatcher::new(bot);
     let mut rounds = Vec::new();
     for n in opts.rounds() {
-        rounds.push(round(&rt, &d, n)?);
+        rounds.push(round(&rt, &d, n, opts.concurrency)?);
     }
     rt.block_on(d.shutdown())?;
     drop(d);
@@ -690,8 +711,9 @@ pub fn table(r: &Report) -> String {
     s.push_str(&line("  part: sled insert + flush", &b.insert_flush));
     let _ = writeln!(
         s,
-        "\n{:>7} {:>8} {:>8} {:>10} {:>10} {:>10} {:>9} {:>6} {:>16} {:>8} {:>8} {:>8}",
+        "\n{:>7} {:>6} {:>8} {:>8} {:>10} {:>10} {:>10} {:>9} {:>6} {:>16} {:>8} {:>8} {:>8}",
         "threads",
+        "at once",
         "events",
         "wall s",
         "events/s",
@@ -707,8 +729,9 @@ pub fn table(r: &Report) -> String {
     for x in &r.rounds {
         let _ = writeln!(
             s,
-            "{:>7} {:>8} {:>8.2} {:>10.0} {:>10} {:>10} {:>9} {:>6} {:>16} {:>8} {:>8} {:>8.1}",
+            "{:>7} {:>6} {:>8} {:>8.2} {:>10.0} {:>10} {:>10} {:>9} {:>6} {:>16} {:>8} {:>8} {:>8.1}",
             x.threads,
+            x.concurrency,
             x.events,
             x.wall_s,
             x.events_per_s,

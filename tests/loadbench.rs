@@ -36,6 +36,10 @@ fn check_counts(r: &Report, rounds: &[usize], serial: usize) {
     for (round, &n) in r.rounds.iter().zip(rounds) {
         stored += n;
         assert_eq!(round.threads, n);
+        assert_eq!(
+            round.concurrency, n,
+            "without --concurrency all N run at once"
+        );
         assert_eq!(round.events, n * per, "every scripted event was submitted");
         assert_eq!(
             round.latency.n, round.events,
@@ -143,12 +147,21 @@ fn pavebot(a: &[&str]) -> (bool, String, String) {
 
 #[test]
 fn bench_subcommand_prints_a_json_report_and_a_table() {
-    let (ok, out, err) = pavebot(&["bench", "--quick", "--json", "--threads", "12"]);
+    let (ok, out, err) = pavebot(&[
+        "bench",
+        "--quick",
+        "--json",
+        "--threads",
+        "12",
+        "--concurrency",
+        "4",
+    ]);
     assert!(ok, "stderr: {err}");
     let v: serde_json::Value = serde_json::from_str(&out).expect("--json prints JSON");
     assert_eq!(v["all_ok"], true);
     let r = &v["rounds"][0];
     assert_eq!(r["threads"], 12);
+    assert_eq!(r["concurrency"], 4);
     assert_eq!(r["events"], 12 * script("x").len());
     assert_eq!(r["completed"], 12);
     assert_eq!(r["verified_in_store"], 12);
@@ -171,6 +184,7 @@ fn bad_bench_arguments_are_short_clear_errors() {
         &["bench", "--threads", "ten"],
         &["bench", "--no-such-flag"],
         &["bench", "--workers", "0", "--quick"],
+        &["bench", "--concurrency", "0", "--quick"],
     ] {
         let (ok, _out, err) = pavebot(a);
         assert!(!ok, "{a:?} should fail");

@@ -518,7 +518,7 @@ pub struct Topic {
     /// Override conditions.
     pub overrides: String,
     /// Concrete next steps.
-    pub next_steps: Vec<String>,
+    pub next_steps: Vec<CondText>,
     /// Conflicts with constraints.
     pub conflicts: TopicConflicts,
 }
@@ -633,6 +633,10 @@ pub const UI_KEYS: &[&str] = &[
     "label.high",
     "label.hub",
     "label.low",
+    "heading.next_steps",
+    "label.airgapped",
+    "label.compliance",
+    "label.multi_account",
     "label.medium",
     "label.platform_does",
     "label.spokes",
@@ -893,6 +897,17 @@ impl Knowledge {
                 ));
             }
         }
+        for t in self.topics.values() {
+            for (i, st) in t.next_steps.iter().enumerate() {
+                let [wo, uo, wf, uf] = st.guards();
+                guards.push((
+                    "replies/knowledge",
+                    format!("{} next step {}", t.id, i + 1),
+                    both(wo, uo),
+                    both(wf, uf),
+                ));
+            }
+        }
         let a = &self.arch;
         for (i, o) in a.onboarding.iter().enumerate() {
             guards.push((
@@ -1010,9 +1025,11 @@ impl Knowledge {
                 &t.conflicts.multi_account,
             ]
             .into_iter()
-            .chain(&t.next_steps)
             {
                 out.push(("replies/knowledge", s.clone()));
+            }
+            for step in &t.next_steps {
+                out.push(("replies/knowledge", step.text().to_string()));
             }
         }
         out

@@ -1046,3 +1046,46 @@ fn temp_copy_is_removed_on_drop() {
     }
     assert!(!p.exists());
 }
+
+/// Drives a scoped engagement to its final reaction and returns the last replies joined.
+fn scoped_final(text: &str) -> (View, String) {
+    let e = engine();
+    let mut st = ThreadState::default();
+    let mut all = String::new();
+    for event in [ev("alice", text), cmd("alice", Command::Confirm, "")] {
+        let step = e.step(&st, &event);
+        all = step.replies().join("\n\n");
+        st = step.state;
+    }
+    (e.view(&st), all)
+}
+
+#[test]
+fn scoped_engagements_close_with_their_topics_next_steps_guarded_by_the_chosen_tools() {
+    let k = engine().knowledge().clone();
+    // A Flux shop asking for delivery: the GitOps topic's steps appear, Argo-only ones do not.
+    let (v, text) =
+        scoped_final("we already run flux on eks. set up canary releases and promotion for us");
+    assert_eq!(v.awaiting, "reaction");
+    assert_eq!(v.decisions["gitops_delivery"].tool, "Flux");
+    assert!(
+        text.contains(k.ui("heading.next_steps")),
+        "no next steps in: {text}"
+    );
+    let gitops = &k.topics["gitops-delivery"];
+    let flux_step = gitops
+        .next_steps
+        .iter()
+        .find(|s| s.text().contains("Flux Kustomization"))
+        .expect("a Flux next step");
+    assert!(text.contains(flux_step.text()));
+    assert!(
+        !text.contains("ApplicationSet"),
+        "Argo CD wording in a Flux plan: {text}"
+    );
+    // The same request without Flux gets the Argo CD step instead.
+    let (v, text) = scoped_final("set up canary releases and promotion for our platform");
+    assert_eq!(v.decisions["gitops_delivery"].tool, "Argo CD");
+    assert!(text.contains("ApplicationSets selecting clusters"));
+    assert!(!text.contains(flux_step.text()));
+}

@@ -253,6 +253,12 @@ impl Engine {
     ) -> Result<Engine, LoadError> {
         let router = Router::parse(routing)?;
         for spec in router.specs() {
+            if let Some(t) = spec.topics.iter().find(|t| !kb.topics.contains_key(*t)) {
+                return Err(LoadError::new(
+                    "config/routing.toml",
+                    format!("mode {}: unknown knowledge topic {t}", spec.mode),
+                ));
+            }
             if let Some(r) = spec
                 .rows
                 .iter()
@@ -494,6 +500,11 @@ impl Engine {
                 let c = plan.grade(k, eng);
                 doc.push_str(&render::phase4(k, &plan, &c));
             }
+        }
+        if eng.awaiting == Awaiting::Reaction {
+            doc.push_str("\n");
+            doc.push_str(&render::next_steps(k, &plan, spec, eng));
+            doc.push('\n');
         }
         if !eng.audit.is_empty() {
             doc.push_str(&format!("\n## {}\n", k.ui("export.audit")));
@@ -1182,6 +1193,8 @@ impl Cx<'_> {
         }
         text.push_str("\n\n");
         if last {
+            text.push_str(&render::next_steps(k, &plan, &spec, &eng));
+            text.push_str("\n\n");
             text.push_str(k.ui("reaction.final"));
         } else {
             text.push_str(&render::decision(k, &format!("phase{phase}")));

@@ -385,3 +385,54 @@ pub fn checklist_text(k: &Knowledge, c: &Checklist) -> String {
     }
     s
 }
+
+/// The closing "next steps" of an engagement, from its knowledge topics, with what each topic says
+/// about the constraints the team named.
+pub fn next_steps(k: &Knowledge, plan: &Plan, spec: &ModeSpec, eng: &Engagement) -> String {
+    let mut s = format!("**{}**\n", k.ui("heading.next_steps"));
+    let facts = super::plan::Facts::of(eng, spec);
+    let chosen = |o: &str| plan.decisions.iter().any(|d| d.option == o);
+    let mut n = 0;
+    for id in &spec.topics {
+        let Some(t) = k.topics.get(id) else { continue };
+        for step in t
+            .next_steps
+            .iter()
+            .filter(|s| s.applies(chosen, |f| facts.has(f)))
+        {
+            let step = step.text();
+            n += 1;
+            let _ = writeln!(s, "{n}. {}", plan.fill(step));
+        }
+    }
+    let keys: Vec<&str> = eng
+        .items(Slot::Constraints)
+        .iter()
+        .map(|i| i.key.as_str())
+        .collect();
+    for id in &spec.topics {
+        let Some(t) = k.topics.get(id) else { continue };
+        for (fact, label, text) in [
+            (
+                "constraint:airgapped",
+                "label.airgapped",
+                &t.conflicts.airgapped,
+            ),
+            (
+                "constraint:compliance",
+                "label.compliance",
+                &t.conflicts.compliance,
+            ),
+            (
+                "constraint:multi_account",
+                "label.multi_account",
+                &t.conflicts.multi_account,
+            ),
+        ] {
+            if keys.contains(&fact) {
+                let _ = writeln!(s, "- _{} ({})_: {}", t.title, k.ui(label), plan.fill(text));
+            }
+        }
+    }
+    s.trim_end().to_string()
+}

@@ -32,6 +32,8 @@ pub struct ModeSpec {
     pub facts: Vec<String>,
     /// What the engagement is scoped to, for the routing explanation.
     pub focus: String,
+    /// The knowledge topics (replies/knowledge) whose next steps close the engagement.
+    pub topics: Vec<String>,
 }
 
 /// Why a message went where it went.
@@ -71,6 +73,7 @@ struct ModeFile {
     #[serde(default)]
     facts: Vec<String>,
     focus: String,
+    topics: Vec<String>,
     rules: Vec<RuleFile>,
 }
 
@@ -163,6 +166,7 @@ impl Router {
                 rows: m.rows.clone(),
                 facts: m.facts.clone(),
                 focus: m.focus.clone(),
+                topics: m.topics.clone(),
             });
             for r in &m.rules {
                 patterns.push(r.re.clone());

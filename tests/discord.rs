@@ -22,8 +22,13 @@ const ANSWERS: [(&str, &str); 5] = [
 ];
 
 async fn boot(fake: &Fake, dir: &Path, nth: usize) -> Running {
+    boot_with(fake, dir, nth, "").await
+}
+
+/// Boots the bot with extra `[discord]` settings (e.g. a channel allow-list).
+async fn boot_with(fake: &Fake, dir: &Path, nth: usize, discord_extra: &str) -> Running {
     let user = format!(
-        "data_dir = {:?}\n[discord]\nguilds = [{GUILD}]\nproxy = {:?}\n",
+        "data_dir = {:?}\n[discord]\nguilds = [{GUILD}]\nproxy = {:?}\n{discord_extra}\n",
         dir.display().to_string(),
         fake.base()
     );
@@ -402,5 +407,27 @@ async fn discord_long_plan_is_split_and_everyone_never_pings() {
         "the plan is in the file"
     );
     assert_no_pings(&fake.requests());
+    bot.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discord_serves_only_the_configured_channels() {
+    const OTHER_CHANNEL: u64 = 900_777;
+    let fake = Fake::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bot = boot_with(&fake, dir.path(), 1, &format!("channels = [{CHANNEL}]")).await;
+    // A mention in a channel outside the allow-list is ignored...
+    let ignored = fake.message(OTHER_CHANNEL, ALICE, &format!("<@{BOT}> {REQUEST}"));
+    // ...while the same mention in the served channel opens its engagement thread.
+    let (served, _) = open_engagement(&fake, REQUEST).await;
+    assert_ne!(ignored, served);
+    // By now the served mention has been fully handled; nothing answered the other channel.
+    let reqs = fake.requests();
+    assert!(
+        !reqs.iter().any(|r| r.path.contains(&ignored.to_string())
+            || r.path.contains(&format!("/channels/{OTHER_CHANNEL}/"))),
+        "the bot answered a channel it does not serve: {:?}",
+        reqs.iter().map(|r| r.path.clone()).collect::<Vec<_>>()
+    );
     bot.stop().await.unwrap();
 }

@@ -491,6 +491,9 @@ pub struct Concept {
     pub fits: String,
     /// Knowledge topic id.
     pub topic: String,
+    /// The alias groups normalised for matching (computed once at load).
+    #[serde(skip)]
+    pub normalised: Vec<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -741,7 +744,22 @@ impl Knowledge {
             paths: paths.path,
             ml_paths: paths.ml_path,
             arch,
-            concepts: concepts.concept,
+            concepts: concepts
+                .concept
+                .into_iter()
+                .map(|mut c| {
+                    c.normalised = c
+                        .groups
+                        .iter()
+                        .map(|g| {
+                            g.iter()
+                                .map(|a| crate::engine::concepts::normalise(a))
+                                .collect()
+                        })
+                        .collect();
+                    c
+                })
+                .collect(),
             topics,
         };
         k.validate()?;

@@ -32,10 +32,9 @@ pub fn lookup<'k>(k: &'k Knowledge, text: &str) -> Option<&'k Concept> {
     for c in &k.concepts {
         let mut longest = 0;
         let mut all = true;
-        for group in &c.groups {
+        for group in &c.normalised {
             let hit = group
                 .iter()
-                .map(|a| normalise(a))
                 .filter(|a| !a.trim().is_empty() && hay.contains(a.as_str()))
                 .map(|a| a.len())
                 .max();

@@ -502,7 +502,7 @@ impl Engine {
             }
         }
         if eng.awaiting == Awaiting::Reaction {
-            doc.push_str("\n");
+            doc.push('\n');
             doc.push_str(&render::next_steps(k, &plan, spec, eng));
             doc.push('\n');
         }

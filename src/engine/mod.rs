@@ -1308,8 +1308,13 @@ impl Cx<'_> {
                     self.say(a);
                     return;
                 }
+                let kept = self.st.engagement.as_ref().map(|e| e.inputs.clone());
                 let (changes, notes, _) = self.take_inputs(text, attachments);
                 if changes.is_empty() {
+                    // Nothing changed for the user (at most a source): keep the stored state as it was.
+                    if let (Some(eng), Some(kept)) = (self.st.engagement.as_mut(), kept) {
+                        eng.inputs = kept;
+                    }
                     let mut msg = notes.join("\n\n");
                     if !msg.is_empty() {
                         msg.push_str("\n\n");

@@ -64,8 +64,32 @@ fn hit(out: &mut Vec<Hit>, key: &str, label: &str) {
     }
 }
 
+/// Deepest `[`/`{` nesting read. libyaml's scanner is quadratic in flow nesting depth (a 200 KB
+/// `[[[[...` takes over a minute), and real reports nest a few levels.
+const MAX_FLOW_DEPTH: usize = 64;
+
+fn flow_depth(s: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    for b in s.bytes() {
+        match b {
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
 /// Parses a report. The error is a short reason for the user.
 pub fn parse(content: &str) -> Result<Recon, String> {
+    if flow_depth(content) > MAX_FLOW_DEPTH {
+        return Err(format!(
+            "it nests brackets more than {MAX_FLOW_DEPTH} levels deep"
+        ));
+    }
     let doc: Value = serde_yaml::from_str(content).map_err(|e| {
         let msg = e.to_string();
         let first = msg.lines().next().unwrap_or("invalid YAML");

@@ -4,12 +4,14 @@
 use std::io::{BufReader, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
 use pavebot::bot::Bot;
 use pavebot::config::Config;
 use pavebot::engine::{Command, Event};
+use pavebot::serial::{Gate, GatedLines};
 use pavebot::store::Store;
 
 /// pavebot plans an Internal Developer Platform on Amazon EKS, in Discord or in your terminal.
@@ -124,14 +126,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 None => Store::temporary()?,
             };
             let bot = Bot::new(engine, store);
+            let gate = stop_on_signal(&bot.store)?;
             let stdout = std::io::stdout().lock();
             if events == "-" {
-                pavebot::replay::run(&bot, std::io::stdin().lock(), stdout)?;
+                let input = GatedLines::new(std::io::stdin().lock(), gate);
+                pavebot::replay::run(&bot, input, stdout)?;
             } else {
                 let f = std::fs::File::open(&events)
                     .map_err(|e| anyhow::anyhow!("cannot read {events}: {e}"))?;
-                pavebot::replay::run(&bot, BufReader::new(f), stdout)?;
+                pavebot::replay::run(&bot, GatedLines::new(BufReader::new(f), gate), stdout)?;
             }
+            bot.store.flush()?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Sub::Console { db, user }) => console(
@@ -176,14 +181,59 @@ fn console(
 ) -> anyhow::Result<ExitCode> {
     let store = Store::open_with_cache(&dir, cache_mb)?;
     let bot = Bot::new(engine, store);
+    let gate = stop_on_signal(&bot.store)?;
     pavebot::console::run(
         &bot,
-        std::io::stdin().lock(),
+        GatedLines::new(std::io::stdin().lock(), gate),
         std::io::stdout().lock(),
         user,
     )?;
     bot.store.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Graceful shutdown for `replay` and `console`: on SIGTERM or SIGINT, stop reading events, let the
+/// one in flight finish (its reply written), flush sled and exit 0. The handlers are installed before
+/// the first event is read, so a signal never finds the default (killing) disposition.
+fn stop_on_signal(store: &Store) -> anyhow::Result<Arc<Gate>> {
+    let gate = Gate::new();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()?;
+    #[cfg(unix)]
+    let (mut term, mut int) = {
+        use tokio::signal::unix::{signal, SignalKind};
+        let _cx = rt.enter();
+        (
+            signal(SignalKind::terminate())?,
+            signal(SignalKind::interrupt())?,
+        )
+    };
+    let (g, store) = (gate.clone(), store.clone());
+    std::thread::Builder::new()
+        .name("pavebot-signals".into())
+        .spawn(move || {
+            #[cfg(unix)]
+            rt.block_on(async {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
+            });
+            #[cfg(not(unix))]
+            rt.block_on(async {
+                let _ = tokio::signal::ctrl_c().await;
+            });
+            let code = g.close(|| match store.flush() {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("pavebot: could not flush the database at shutdown: {e}");
+                    1
+                }
+            });
+            std::process::exit(code);
+        })?;
+    Ok(gate)
 }
 
 fn discord(cfg: Config) -> anyhow::Result<ExitCode> {

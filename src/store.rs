@@ -111,6 +111,14 @@ impl Store {
         Ok(())
     }
 
+    /// The raw stored bytes of a thread's record, if any (for checks of what is on disk).
+    pub fn get_raw(&self, thread: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.threads
+            .get(thread.as_bytes())
+            .map(|v| v.map(|b| b.to_vec()))
+            .map_err(|e| StoreError::Io(e.to_string()))
+    }
+
     /// Number of stored threads.
     pub fn len(&self) -> usize {
         self.threads.len()
@@ -136,21 +144,33 @@ impl Store {
 }
 
 fn classify(dir: &str, e: sled::Error) -> StoreError {
-    let reason = e.to_string();
-    let lower = reason.to_lowercase();
-    if lower.contains("lock")
-        || lower.contains("would block")
-        || lower.contains("temporarily unavailable")
-    {
-        StoreError::Locked {
-            dir: dir.to_string(),
-        }
-    } else {
-        StoreError::Open {
-            dir: dir.to_string(),
-            reason,
+    // sled reports a held lock as `Io(Other, "could not acquire lock on \"<dir>/db\": ... WouldBlock ...")`
+    // (fs2's try_lock_exclusive). Match that message, not the word "lock" anywhere, so that a path
+    // such as /srv/blocklist is not mistaken for a lock.
+    if let sled::Error::Io(io) = &e {
+        let msg = io.to_string();
+        if io.kind() == std::io::ErrorKind::WouldBlock || msg.starts_with("could not acquire lock")
+        {
+            return StoreError::Locked {
+                dir: dir.to_string(),
+            };
         }
     }
+    StoreError::Open {
+        dir: dir.to_string(),
+        reason: short_reason(&e.to_string()),
+    }
+}
+
+/// sled's reasons can carry a backtrace; keep the first line, at most 200 characters.
+fn short_reason(reason: &str) -> String {
+    let first = reason.lines().next().unwrap_or("unknown error");
+    let first = first.split(" backtrace ").next().unwrap_or(first);
+    let mut out: String = first.chars().take(200).collect();
+    if first.chars().count() > 200 {
+        out.push('…');
+    }
+    out
 }
 
 /// Decodes a stored record, migrating older schema versions.

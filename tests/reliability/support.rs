@@ -142,9 +142,16 @@ impl Proc {
             .unwrap_or_else(|e| panic!("no output from pavebot within {WAIT:?}: {e}"))
     }
 
-    /// The next output line if one is already there (after the child exited: everything it wrote).
-    pub fn line_now(&self) -> Option<String> {
-        self.lines.recv_timeout(Duration::from_millis(200)).ok()
+    /// After the child exited: the rest of what it wrote (the reader stops at end of output).
+    pub fn rest(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        loop {
+            match self.lines.recv_timeout(WAIT) {
+                Ok(l) => v.push(l),
+                Err(mpsc::RecvTimeoutError::Disconnected) => return v,
+                Err(e) => panic!("output did not end within {WAIT:?}: {e}"),
+            }
+        }
     }
 
     /// Reads output until a piece ends with `suffix`.
@@ -191,10 +198,7 @@ pub fn run(cmd: Command) -> (ExitStatus, String, String) {
     let mut p = Proc::spawn(cmd);
     drop(p.stdin.take());
     let status = p.wait();
-    let mut out = String::new();
-    while let Ok(l) = p.lines.recv_timeout(Duration::from_millis(50)) {
-        out.push_str(&l);
-    }
+    let out = p.rest().concat();
     (status, out, p.stderr())
 }
 

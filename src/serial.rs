@@ -13,7 +13,7 @@ use std::io::{self, BufRead, Read};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
-use tokio::sync::{Mutex as AsyncMutex, Notify};
+use tokio::sync::{Mutex as AsyncMutex, Notify, Semaphore};
 
 use crate::bot::{Bot, Outcome};
 use crate::engine::Event;
@@ -43,6 +43,9 @@ pub struct Dispatcher {
     closing: Arc<AtomicBool>,
     in_flight: Arc<AtomicUsize>,
     idle: Arc<Notify>,
+    // Bounds the sled work running at once (a few per core): without it every queued thread got a
+    // blocking-pool thread of its own, and memory grew with the number of concurrent engagements.
+    workers: Arc<Semaphore>,
 }
 
 struct InFlight<'a>(&'a Dispatcher);
@@ -64,6 +67,9 @@ impl Dispatcher {
             closing: Arc::new(AtomicBool::new(false)),
             in_flight: Arc::new(AtomicUsize::new(0)),
             idle: Arc::new(Notify::new()),
+            workers: Arc::new(Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()) * 2,
+            )),
         }
     }
 
@@ -90,11 +96,16 @@ impl Dispatcher {
         // The turn is owned by the blocking work, not by this future: if the caller drops the future
         // (a timeout, a select!), the event still finishes before the next one for the thread starts.
         let turn = lock.lock_owned().await;
+        let permit = match self.workers.clone().acquire_owned().await {
+            Ok(p) => p,
+            Err(_) => return Err(SubmitError::ShuttingDown),
+        };
         let bot = self.bot.clone();
         let locks = self.locks.clone();
         let t = thread.to_string();
         let result = tokio::task::spawn_blocking(move || {
             let r = bot.handle(&t, &event);
+            drop(permit);
             drop(turn);
             let mut map = locks.lock().unwrap_or_else(|p| p.into_inner());
             // Only the map holds the Arc now: nobody is queued, so the entry can go.

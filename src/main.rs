@@ -1,7 +1,7 @@
 //! The `pavebot` command line: the thin edge that loads config and data, opens the store and picks an
 //! adapter.
 
-use std::io::{BufReader, IsTerminal};
+use std::io::{BufReader, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -75,6 +75,15 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        // The reader went away (`pavebot ask ... | head`): nothing left to say to it.
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("pavebot: {e:#}");
             ExitCode::from(2)
@@ -97,14 +106,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Sub::Check) => {
             let k = engine.knowledge();
-            println!(
+            writeln!(
+                std::io::stdout(),
                 "ok: {} routing modes, {} Defaults-table rows, {} options, {} concepts, {} knowledge topics",
                 engine.router().specs().len(),
                 k.rows.len(),
                 k.options.len(),
                 k.concepts.len(),
                 k.topics.len()
-            );
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Sub::Ask { question }) => {
@@ -115,8 +125,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 command: Some(Command::Ask),
                 ..Event::default()
             };
+            let mut out = std::io::stdout().lock();
             for r in bot.handle("ask", &ev)?.step.replies() {
-                println!("{r}");
+                writeln!(out, "{r}")?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -149,7 +160,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Sub::Inspect { db, thread }) => {
             let store = Store::open(&db)?;
             let state = store.load(&thread)?;
-            println!("{}", serde_json::to_string_pretty(&state)?);
+            writeln!(
+                std::io::stdout(),
+                "{}",
+                serde_json::to_string_pretty(&state)?
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Sub::Bench { args }) => {

@@ -1,0 +1,123 @@
+//! The command line as a newcomer uses it: a whole engagement in the console (first message to the
+//! graded plan, on a real sled directory), `ask`, `check`, and replay's exit codes.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn pavebot() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_pavebot"));
+    // Keep the user's own config and environment out of the test.
+    c.env_remove("DISCORD_TOKEN").env_remove("PAVEBOT_DATA_DIR");
+    c
+}
+
+fn run_with_input(mut cmd: Command, input: &str) -> (i32, String, String) {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("pavebot starts");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn console_runs_a_full_engagement_to_the_graded_plan_and_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let script = "we want an internal developer platform on EKS for 25 app teams\n\
+                  /status\n\
+                  1. every environment is a jira ticket\n\
+                  /help\n\
+                  2. ship a service\n\
+                  3. nothing yet\n\
+                  4. none\n\
+                  /user bob\n\
+                  /confirm\n\
+                  /user alice\n\
+                  /confirm\n";
+    let mut cmd = pavebot();
+    cmd.args(["console", "--user", "alice", "--db"]).arg(&db);
+    let (code, out, err) = run_with_input(cmd, script);
+    assert_eq!(code, 0, "stderr: {err}");
+    assert!(out.contains("Mode: Full build plan"), "{out}");
+    assert!(out.contains("STOP: Phase 1 restated"), "{out}");
+    assert!(out.contains("Only alice"), "bob must not confirm: {out}");
+    assert!(out.contains("Phase 2"), "{out}");
+    assert!(!out.contains("Quality Checklist"), "not at Phase 4 yet");
+
+    // A second process on the same directory continues where the first stopped.
+    let mut cmd = pavebot();
+    cmd.args(["console", "--user", "alice", "--db"]).arg(&db);
+    let (code, out, err) = run_with_input(cmd, "/confirm\n/confirm\n/export\n");
+    assert_eq!(code, 0, "stderr: {err}");
+    let grade = out
+        .lines()
+        .find(|l| l.contains("Quality Checklist"))
+        .unwrap_or_else(|| panic!("no checklist in: {out}"));
+    assert!(grade.contains("/6"), "{grade}");
+    assert!(out.contains("That's the plan"), "{out}");
+    assert!(out.contains("plan written to"), "{out}");
+}
+
+#[test]
+fn ask_answers_known_and_unknown_concepts() {
+    let out = pavebot()
+        .args(["ask", "what", "is", "kargo?"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.to_lowercase().contains("kargo"), "{text}");
+    let out = pavebot()
+        .args(["ask", "what is humanitec?"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("I don't know that one"), "{text}");
+}
+
+#[test]
+fn check_validates_the_data_files() {
+    let out = pavebot().arg("check").output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("ok:"));
+}
+
+#[test]
+fn replay_reports_bad_lines_and_goes_on_but_fails_on_an_unreadable_file() {
+    let input = "not json\n\n{\"thread\":\"t\",\"user\":\"u\",\"command\":\"dance\"}\n{\"user\":\"u\",\"text\":\"hi\"}\n{\"thread\":\"t\",\"user\":\"u\",\"text\":\"what is kro?\"}\n";
+    let mut cmd = pavebot();
+    cmd.args(["replay", "-"]);
+    let (code, out, _) = run_with_input(cmd, input);
+    assert_eq!(code, 0);
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4, "one result per non-blank line: {out}");
+    assert!(lines[0]["error"].as_str().unwrap().starts_with("not JSON"));
+    assert!(lines[1]["error"]
+        .as_str()
+        .unwrap()
+        .contains("unknown command"));
+    assert!(lines[2]["error"].as_str().unwrap().contains("thread"));
+    assert_eq!(lines[3]["mode"], "concept");
+    let out = pavebot()
+        .args(["replay", "/nonexistent/events.jsonl"])
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+}

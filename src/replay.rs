@@ -2,42 +2,27 @@
 //! `../shared/design/replay-contract.md`). The output is byte-identical for the same events on a fresh
 //! database: no clock, no random ids, and every map is ordered.
 
-use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::bot::Bot;
-use crate::engine::plan::{Checklist, Decision};
-use crate::engine::state::{Mode, Slot};
-use crate::engine::{Attachment, Command, Effect, Event, InputView};
+use crate::engine::{Attachment, Command, Effect, Event, View};
 use crate::store::StoreError;
 
-/// One result line, fields in the contract's order.
+/// One result line, fields in the contract's order: `thread`, the thread's view (`mode` ... `checklist`),
+/// `replies`, and (an added field) `document` for `export`.
 #[derive(Debug, Serialize)]
 pub struct ResultLine {
     /// Thread key.
     pub thread: String,
-    /// Mode in force.
-    pub mode: Option<Mode>,
-    /// Phase.
-    pub phase: Option<u8>,
-    /// What the thread waits for.
-    pub awaiting: &'static str,
-    /// Missing Phase 1 inputs.
-    pub missing: Vec<Slot>,
-    /// Known inputs.
-    pub inputs: BTreeMap<Slot, InputView>,
-    /// Decisions.
-    pub decisions: BTreeMap<String, Decision>,
-    /// Conflicts.
-    pub conflicts: Vec<String>,
-    /// Checklist.
-    pub checklist: Option<Checklist>,
+    /// Mode, phase, awaiting, missing, inputs, decisions, conflicts, checklist.
+    #[serde(flatten)]
+    pub view: View,
     /// Messages posted.
     pub replies: Vec<String>,
-    /// The exported plan (only for `export`; an added field).
+    /// The exported plan (only for `export`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub document: Option<String>,
 }
@@ -143,17 +128,9 @@ pub fn handle_line(bot: &Bot, line: &str) -> Result<Option<String>, StoreError> 
         Effect::Document { markdown, .. } => Some(markdown.clone()),
         _ => None,
     });
-    let v = out.view;
     let line = ResultLine {
         thread,
-        mode: v.mode,
-        phase: v.phase,
-        awaiting: v.awaiting,
-        missing: v.missing,
-        inputs: v.inputs,
-        decisions: v.decisions,
-        conflicts: v.conflicts,
-        checklist: v.checklist,
+        view: out.view,
         replies: out.step.replies(),
         document,
     };

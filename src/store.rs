@@ -91,13 +91,7 @@ impl Store {
     /// Writes the thread's state and flushes it to disk before returning.
     pub fn save(&self, thread: &str, state: &ThreadState) -> Result<(), StoreError> {
         let bytes = serde_json::to_vec(state).map_err(|e| StoreError::Io(e.to_string()))?;
-        self.threads
-            .insert(thread.as_bytes(), bytes)
-            .map_err(|e| StoreError::Io(e.to_string()))?;
-        self.threads
-            .flush()
-            .map_err(|e| StoreError::Io(e.to_string()))?;
-        Ok(())
+        self.put_raw(thread, &bytes)
     }
 
     /// Writes raw bytes for a thread (for migration fixtures and tests of unreadable records).

@@ -1232,17 +1232,7 @@ impl Cx<'_> {
         match awaiting {
             Awaiting::Inputs => {
                 if is_confirm {
-                    let missing: Vec<String> = self
-                        .e
-                        .missing(eng)
-                        .iter()
-                        .map(|s| render::slot_name(self.k(), *s))
-                        .collect();
-                    let t = fill(
-                        self.k().ui("gate.answer_inputs_first"),
-                        &[("missing", &missing.join(", "))],
-                    );
-                    self.say(t);
+                    self.answer_inputs_first();
                     return;
                 }
                 if is_question && self.e.extractor.extract(text, &[]).is_empty() {
@@ -1391,6 +1381,24 @@ impl Cx<'_> {
         }
     }
 
+    /// "Nothing to confirm yet": a confirmation while Phase 1 inputs are still missing.
+    fn answer_inputs_first(&mut self) {
+        let missing: Vec<String> = self
+            .st
+            .engagement
+            .as_ref()
+            .map(|eng| self.e.missing(eng))
+            .unwrap_or_default()
+            .iter()
+            .map(|s| render::slot_name(self.k(), *s))
+            .collect();
+        let t = fill(
+            self.k().ui("gate.answer_inputs_first"),
+            &[("missing", &missing.join(", "))],
+        );
+        self.say(t);
+    }
+
     fn confirm(&mut self) {
         let Some(eng) = self.st.engagement.as_ref() else {
             let t = self.ui("status.none");
@@ -1399,17 +1407,7 @@ impl Cx<'_> {
         };
         match eng.awaiting {
             Awaiting::Inputs => {
-                let missing: Vec<String> = self
-                    .e
-                    .missing(eng)
-                    .iter()
-                    .map(|s| render::slot_name(self.k(), *s))
-                    .collect();
-                let t = fill(
-                    self.k().ui("gate.answer_inputs_first"),
-                    &[("missing", &missing.join(", "))],
-                );
-                self.say(t);
+                self.answer_inputs_first();
                 return;
             }
             Awaiting::Reaction | Awaiting::Nothing => {

@@ -155,11 +155,7 @@ pub fn phase2(k: &Knowledge, plan: &Plan, spec: &ModeSpec) -> String {
     let _ = writeln!(s, "**{}**", k.ui("heading.choices"));
     for row in &spec.rows {
         if let Some(d) = plan.decision(row) {
-            let why = if d.reason == "default" {
-                k.ui("label.default").to_string()
-            } else {
-                echo(&d.reason)
-            };
+            let why = reason(k, d);
             let _ = writeln!(
                 s,
                 "- **{}: {}** ({why})\n  - {}: {}\n  - {}: {}",
@@ -285,11 +281,7 @@ pub fn phase3(k: &Knowledge, plan: &Plan, spec: &ModeSpec) -> String {
 pub fn metrics(k: &Knowledge, plan: &Plan) -> String {
     let mut s = String::new();
     if let Some(d) = plan.decision("success_metrics") {
-        let why = if d.reason == "default" {
-            k.ui("label.default").to_string()
-        } else {
-            echo(&d.reason)
-        };
+        let why = reason(k, d);
         let _ = writeln!(
             s,
             "**{}: {}** ({why}) — {}: {} {}: {}\n",
@@ -435,4 +427,13 @@ pub fn next_steps(k: &Knowledge, plan: &Plan, spec: &ModeSpec, eng: &Engagement)
         }
     }
     s.trim_end().to_string()
+}
+
+/// Why a decision was made: "default", or the Phase 1 fact that overrode it (echo-safe).
+fn reason(k: &Knowledge, d: &super::plan::Decision) -> String {
+    if d.reason == "default" {
+        k.ui("label.default").to_string()
+    } else {
+        echo(&d.reason)
+    }
 }

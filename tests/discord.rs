@@ -5,8 +5,13 @@
 mod fake;
 
 use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
 
-use fake::{custom_ids, posts, Fake, Req, ALICE, BOB, BOT, CAROL, CHANNEL, GUILD, OTHER_BOT};
+use fake::{
+    custom_ids, posts, Fake, Req, ALICE, BOB, BOT, CAROL, CHANNEL, GUILD, MESSAGE_CONTENT,
+    OTHER_BOT, WAIT,
+};
 use pavebot::config::Config;
 use pavebot::discord::{start_with_store, Running};
 use pavebot::store::Store;
@@ -430,4 +435,242 @@ async fn discord_serves_only_the_configured_channels() {
         reqs.iter().map(|r| r.path.clone()).collect::<Vec<_>>()
     );
     bot.stop().await.unwrap();
+}
+
+// ------------------------------------------------------------------ the real binary
+
+/// The real `pavebot discord` process against the fake, killed if the test fails before it ends.
+struct Proc {
+    child: Child,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Proc {
+    fn spawn(fake: &Fake, dir: &Path) -> Proc {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pavebot"));
+        // Keep the user's own configuration and proxies out of the child: it talks to loopback only.
+        for (k, _) in std::env::vars() {
+            let lower = k.to_ascii_lowercase();
+            if k.starts_with("PAVEBOT_") || lower.ends_with("_proxy") || k == "DISCORD_TOKEN" {
+                cmd.env_remove(&k);
+            }
+        }
+        let mut child = cmd
+            .arg("discord")
+            .current_dir(dir)
+            .env("DISCORD_TOKEN", "fake")
+            .env("PAVEBOT_DISCORD_PROXY", fake.base())
+            .env("PAVEBOT_DISCORD_GUILDS", GUILD.to_string())
+            .env("PAVEBOT_DATA_DIR", dir.join("data"))
+            .env("RUST_LOG", "warn,pavebot=info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("pavebot starts");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let mut pipe = child.stderr.take().unwrap();
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            use std::io::Read;
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = pipe.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Proc { child, stderr }
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Waits until the process logged `text`; panics after [`WAIT`].
+    async fn wait_log(&mut self, text: &str) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while !self.stderr().contains(text) {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!(
+                    "pavebot exited ({status}) before logging {text:?}:\n{}",
+                    self.stderr()
+                );
+            }
+            if tokio::time::Instant::now() > deadline {
+                panic!("timed out waiting for the log {text:?}:\n{}", self.stderr());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Waits until the process has identified `n` times and registered its commands; fails at once
+    /// (with its log) if it exits first, and after [`WAIT`] otherwise.
+    async fn wait_ready(&mut self, fake: &Fake, n: usize) {
+        let exited = async {
+            loop {
+                if let Ok(Some(status)) = self.child.try_wait() {
+                    return status;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        };
+        tokio::select! {
+            _ = fake.wait_ready(n) => {}
+            status = exited => panic!("pavebot exited ({status}) before READY:\n{}", self.stderr()),
+        }
+    }
+
+    /// Sends SIGTERM and waits for the exit; panics after [`WAIT`].
+    async fn terminate(&mut self) -> ExitStatus {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "kill -TERM failed");
+        wait_exit(&mut self.child).await
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+async fn wait_exit(child: &mut Child) -> ExitStatus {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if let Some(status) = child.try_wait().expect("waitpid") {
+            return status;
+        }
+        if tokio::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the process did not exit within {WAIT:?}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// `pavebot inspect --db DIR THREAD`: the thread's stored state.
+async fn inspect(db: &Path, thread: u64) -> Value {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pavebot"))
+        .args(["inspect", "--db"])
+        .arg(db)
+        .arg(thread.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("pavebot inspect starts");
+    let status = wait_exit(&mut child).await;
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        status.success(),
+        "inspect failed: {status}\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(&stdout).expect("inspect prints JSON")
+}
+
+fn intents_of(identify: &Value) -> u64 {
+    identify["intents"].as_u64().expect("intents in IDENTIFY")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discord_without_message_content_falls_back_to_mentions_only() {
+    let fake = Fake::start().await;
+    fake.deny_message_content();
+    let dir = tempfile::tempdir().unwrap();
+    let mut bot = Proc::spawn(&fake, dir.path());
+    bot.wait_ready(&fake, 1).await;
+
+    // The first IDENTIFY asked for MESSAGE_CONTENT and was refused; the bot said so and came back
+    // without it (still with the guild and message intents).
+    let refused = fake.refused_identifies();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_ne!(intents_of(&refused[0]) & MESSAGE_CONTENT, 0);
+    let accepted = fake.identify_payloads();
+    assert_eq!(accepted.len(), 1, "{accepted:?}");
+    let intents = intents_of(&accepted[0]);
+    assert_eq!(
+        intents & MESSAGE_CONTENT,
+        0,
+        "reconnected with {intents:#x}"
+    );
+    let wanted = intents_of(&refused[0]) & !MESSAGE_CONTENT;
+    assert_eq!(intents, wanted, "only MESSAGE_CONTENT was dropped");
+    bot.wait_log("Falling back to mentions only").await;
+    bot.wait_log("reading mentions only").await;
+    bot.wait_log("pavebot is ready").await;
+
+    // A mention still opens an engagement thread.
+    let (thread, _) = open_engagement(&fake, REQUEST).await;
+    let from = fake.requests().len();
+    // A plain message in the thread reaches the bot without its content (the fake blanks it, as
+    // Discord does): it is not an answer. A message that mentions the bot is read.
+    fake.message(thread, ALICE, "teams: 1 team\npain: none");
+    let answers = "teams: 30 app teams\npain: ticket-driven infra\ncapabilities: ship a service\nstack: argo cd, terraform\nconstraints: none";
+    fake.message(thread, ALICE, &format!("<@{BOT}> {answers}"));
+    let gate = fake
+        .wait("the Phase 1 gate after a mention in the thread", |r| {
+            posts(r, thread, from)
+                .into_iter()
+                .find(|p| !custom_ids(&p.body).is_empty())
+        })
+        .await;
+    assert!(
+        content(&gate).contains("STOP: Phase 1 restated"),
+        "{}",
+        content(&gate)
+    );
+    assert!(
+        content(&gate).contains("30 app teams"),
+        "{}",
+        content(&gate)
+    );
+
+    // After a clean stop every event in flight is finished: the only thing the bot said in the
+    // thread since the Phase 1 questions is its answer to the mention.
+    let status = bot.terminate().await;
+    assert!(status.success(), "{status}\n{}", bot.stderr());
+    let said: Vec<String> = posts(&fake.requests(), thread, from)
+        .iter()
+        .map(content)
+        .collect();
+    assert_eq!(said, vec![content(&gate)], "the plain message was answered");
+    assert_no_pings(&fake.requests());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discord_process_stops_cleanly_on_sigterm_with_state_on_disk() {
+    let fake = Fake::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut bot = Proc::spawn(&fake, dir.path());
+    bot.wait_ready(&fake, 1).await;
+    let accepted = fake.identify_payloads();
+    assert_ne!(intents_of(&accepted[0]) & MESSAGE_CONTENT, 0);
+    let (thread, _) = open_engagement(&fake, REQUEST).await;
+
+    let status = bot.terminate().await;
+    assert!(status.success(), "exit status {status}\n{}", bot.stderr());
+    assert_eq!(status.code(), Some(0));
+    assert!(bot.stderr().contains("stopped cleanly"), "{}", bot.stderr());
+
+    // The engagement is on disk under the thread's key and readable by another process.
+    let state = inspect(&dir.path().join("data"), thread).await;
+    assert!(state["turn"].as_u64().unwrap_or(0) >= 1, "{state}");
+    let engagement = &state["engagement"];
+    assert!(engagement.is_object(), "no engagement stored: {state}");
+    assert_eq!(engagement["owner"], "alice", "{engagement}");
+    assert_eq!(engagement["phase"], 1, "{engagement}");
+    assert_eq!(engagement["awaiting"], "inputs", "{engagement}");
+    assert_eq!(engagement["mode"], "full_build", "{engagement}");
 }

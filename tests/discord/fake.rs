@@ -15,6 +15,8 @@ use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, Notify};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 pub const GUILD: u64 = 5 << 22;
@@ -25,6 +27,9 @@ pub const ALICE: u64 = 100_001;
 pub const BOB: u64 = 100_002;
 pub const CAROL: u64 = 100_003;
 pub const OTHER_BOT: u64 = 100_009;
+
+/// The MESSAGE_CONTENT gateway intent (a privileged intent).
+pub const MESSAGE_CONTENT: u64 = 1 << 15;
 
 /// How long any single wait may take before the test fails.
 pub const WAIT: Duration = Duration::from_secs(30);
@@ -46,8 +51,14 @@ struct St {
     requests: Vec<Req>,
     next_id: u64,
     seq: u64,
-    conn: Option<mpsc::UnboundedSender<String>>,
+    conn: Option<mpsc::UnboundedSender<WsMessage>>,
+    /// The intents of the connected shard.
+    conn_intents: u64,
     identifies: Vec<Value>,
+    /// IDENTIFY payloads refused with close code 4014.
+    refused: Vec<Value>,
+    /// The application was not granted MESSAGE_CONTENT (see [`Fake::deny_message_content`]).
+    deny_message_content: bool,
     tokens: HashMap<String, u64>,
     files: HashMap<String, String>,
 }
@@ -204,16 +215,18 @@ impl Fake {
             return;
         };
         let (mut tx, mut rx) = ws.split();
-        let (out, mut outq) = mpsc::unbounded_channel::<String>();
+        let (out, mut outq) = mpsc::unbounded_channel::<WsMessage>();
         tokio::spawn(async move {
             while let Some(m) = outq.recv().await {
-                if tx.send(WsMessage::Text(m)).await.is_err() {
+                let close = matches!(m, WsMessage::Close(_));
+                if tx.send(m).await.is_err() || close {
                     break;
                 }
             }
             let _ = tx.close().await;
         });
-        let _ = out.send(json!({"op": 10, "d": {"heartbeat_interval": 45000}}).to_string());
+        let text = |v: Value| WsMessage::Text(v.to_string());
+        let _ = out.send(text(json!({"op": 10, "d": {"heartbeat_interval": 45000}})));
         while let Some(Ok(frame)) = rx.next().await {
             let WsMessage::Text(t) = frame else {
                 if matches!(frame, WsMessage::Close(_)) {
@@ -226,9 +239,24 @@ impl Fake {
             };
             match v["op"].as_u64() {
                 Some(1) => {
-                    let _ = out.send(json!({"op": 11}).to_string());
+                    let _ = out.send(text(json!({"op": 11})));
                 }
                 Some(2) => {
+                    let intents = v["d"]["intents"].as_u64().unwrap_or(0);
+                    let mut s = self.st();
+                    if s.deny_message_content && intents & MESSAGE_CONTENT != 0 {
+                        // Like Discord for an application without the privileged intent.
+                        s.refused.push(v["d"].clone());
+                        drop(s);
+                        let frame = CloseFrame {
+                            code: CloseCode::from(4014),
+                            reason: "Disallowed intent(s).".into(),
+                        };
+                        let _ = out.send(WsMessage::Close(Some(frame)));
+                        self.inner.changed.notify_waiters();
+                        break;
+                    }
+                    drop(s);
                     let ready = json!({
                         "v": 10, "user": user(BOT),
                         "guilds": [{"id": GUILD.to_string(), "unavailable": true}],
@@ -238,15 +266,16 @@ impl Fake {
                     let mut s = self.st();
                     s.seq += 1;
                     let frame = json!({"op": 0, "s": s.seq, "t": "READY", "d": ready});
-                    let _ = out.send(frame.to_string());
+                    let _ = out.send(text(frame));
                     s.identifies.push(v["d"].clone());
                     s.conn = Some(out.clone());
+                    s.conn_intents = intents;
                     drop(s);
                     self.inner.changed.notify_waiters();
                 }
                 Some(6) => {
                     // No resuming here: make the shard identify again.
-                    let _ = out.send(json!({"op": 9, "d": false}).to_string());
+                    let _ = out.send(text(json!({"op": 9, "d": false})));
                 }
                 _ => {}
             }
@@ -263,7 +292,7 @@ impl Fake {
         s.seq += 1;
         let frame = json!({"op": 0, "s": s.seq, "t": t, "d": d});
         let conn = s.conn.as_ref().expect("no shard is connected");
-        conn.send(frame.to_string())
+        conn.send(WsMessage::Text(frame.to_string()))
             .expect("shard connection closed");
     }
 
@@ -379,7 +408,19 @@ impl Fake {
         } else {
             vec![]
         };
+        let mentioned = !mentions.is_empty();
         m["mentions"] = json!(mentions);
+        let stripped = {
+            let s = self.st();
+            s.deny_message_content && s.conn_intents & MESSAGE_CONTENT == 0
+        };
+        if stripped && !mentioned {
+            // Without MESSAGE_CONTENT Discord delivers other users' messages that do not mention
+            // the bot without their content.
+            m["content"] = json!("");
+            m["attachments"] = json!([]);
+            m["embeds"] = json!([]);
+        }
         m["member"] = json!({"roles": roles_of(author), "joined_at": "2024-01-01T00:00:00+00:00",
                              "deaf": false, "mute": false, "flags": 0});
         self.dispatch("MESSAGE_CREATE", m);
@@ -459,6 +500,24 @@ impl Fake {
 
     pub fn identifies(&self) -> usize {
         self.st().identifies.len()
+    }
+
+    /// The accepted IDENTIFY payloads, in order.
+    pub fn identify_payloads(&self) -> Vec<Value> {
+        self.st().identifies.clone()
+    }
+
+    /// The IDENTIFY payloads refused with close code 4014, in order.
+    pub fn refused_identifies(&self) -> Vec<Value> {
+        self.st().refused.clone()
+    }
+
+    /// Opt-in: behave like Discord for an application that was not granted the MESSAGE_CONTENT
+    /// privileged intent: an IDENTIFY asking for it is closed with 4014 (disallowed intents), and
+    /// once a shard is connected without it, user messages that do not mention the bot arrive with
+    /// empty content and no attachments.
+    pub fn deny_message_content(&self) {
+        self.st().deny_message_content = true;
     }
 
     /// Waits until `f` finds something in the recorded requests; panics after [`WAIT`].

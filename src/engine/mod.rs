@@ -1279,6 +1279,15 @@ impl Cx<'_> {
                     return;
                 }
                 self.changed = true;
+                let mut notes = notes;
+                // An answer that also asks about a concept ("30 teams. what is kro?") gets both.
+                let asked = text
+                    .split(['\n', '.', ';', '!'])
+                    .map(str::trim)
+                    .find(|p| p.ends_with('?') && concepts::lookup(self.k(), p).is_some());
+                if let Some(q) = asked {
+                    notes.insert(0, self.answer(q, Mode::Concept));
+                }
                 self.ask_or_gate(notes.join("\n\n"), &[]);
             }
             Awaiting::Confirmation | Awaiting::Reaction => {

@@ -289,15 +289,7 @@ impl Extractor {
                 .any(|p| p.split_whitespace().count() <= 2 && self.is_nothing(open[0], p));
             if bare {
                 if let Some((slot, key, label, _)) = self.nothing.iter().find(|n| n.0 == open[0]) {
-                    push(
-                        &mut hits,
-                        Hit {
-                            slot: *slot,
-                            key: key.clone(),
-                            label: label.clone(),
-                            negated: false,
-                        },
-                    );
+                    replace(&mut hits, *slot, key, label);
                 }
             }
         }
@@ -306,15 +298,7 @@ impl Extractor {
                 && !hits.iter().any(|h| h.slot == *slot && !h.negated)
                 && (!alone || only(*slot))
             {
-                push(
-                    &mut hits,
-                    Hit {
-                        slot: *slot,
-                        key: key.clone(),
-                        label: label.clone(),
-                        negated: false,
-                    },
-                );
+                replace(&mut hits, *slot, key, label);
             }
         }
         hits
@@ -342,28 +326,12 @@ impl Extractor {
             .iter()
             .find(|(s, _, _, re)| *s == slot && re.is_match(value))
         {
-            push(
-                hits,
-                Hit {
-                    slot,
-                    key: key.clone(),
-                    label: label.clone(),
-                    negated: false,
-                },
-            );
+            replace(hits, slot, key, label);
             return;
         }
         let text = tidy(value);
         if !text.is_empty() {
-            push(
-                hits,
-                Hit {
-                    slot,
-                    key: format!("{}:text", slot.id()),
-                    label: text,
-                    negated: false,
-                },
-            );
+            replace(hits, slot, &format!("{}:text", slot.id()), &text);
         }
     }
 }
@@ -376,6 +344,7 @@ fn push(hits: &mut Vec<Hit>, h: Hit) {
     }
 }
 
+/// Records a positive hit for `key` (replacing an earlier hit with the same key).
 fn replace(hits: &mut Vec<Hit>, slot: Slot, key: &str, label: &str) {
     push(
         hits,

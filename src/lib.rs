@@ -23,6 +23,7 @@ pub mod engine;
 pub mod error;
 pub mod knowledge;
 pub mod loadbench;
+pub mod mem;
 pub mod replay;
 pub mod serial;
 pub mod store;

@@ -67,9 +67,27 @@ pub struct Options {
     /// tokio worker threads (default: one per CPU).
     #[arg(long, value_name = "N")]
     pub workers: Option<usize>,
+    /// Memory against stored threads: after the rounds, seed the database up to each of these totals
+    /// of stored (finished) threads and run the same probe at each (default 10000,100000; with
+    /// --quick 200,1000; 0 skips the sweep).
+    #[arg(long, value_delimiter = ',', value_name = "S,S,...")]
+    pub stored: Option<Vec<usize>>,
+    /// The sweep's probe: new engagements run at each step, at most 100 at once (default 1000; with
+    /// --quick 20).
+    #[arg(long, value_name = "N")]
+    pub probe: Option<usize>,
+    /// The sweep's probe: events sent to old threads picked at random among the stored ones, so their
+    /// state is read back from sled (default 2000; with --quick 20).
+    #[arg(long, value_name = "N")]
+    pub cold: Option<usize>,
 }
 
 const MAX_THREADS: usize = 1_000_000;
+const MAX_STORED: usize = 10_000_000;
+/// Engagements at once in the sweep's probe.
+const PROBE_CONCURRENCY: usize = 100;
+/// Records per sled batch (one flush each) when seeding stored threads.
+const SEED_BATCH: usize = 1_000;
 
 impl Options {
     /// Parses command-line style arguments (without the program name).
@@ -85,6 +103,23 @@ impl Options {
             None if self.quick => vec![20, 50],
             None => vec![100, 1_000, 10_000],
         }
+    }
+
+    fn stored_steps(&self) -> Vec<usize> {
+        match &self.stored {
+            Some(s) if s == &[0] => vec![],
+            Some(s) => s.clone(),
+            None if self.quick => vec![200, 1_000],
+            None => vec![10_000, 100_000],
+        }
+    }
+
+    fn probe_n(&self) -> usize {
+        self.probe.unwrap_or(if self.quick { 20 } else { 1_000 })
+    }
+
+    fn cold_n(&self) -> usize {
+        self.cold.unwrap_or(if self.quick { 20 } else { 2_000 })
     }
 
     fn floor_n(&self) -> usize {
@@ -103,6 +138,15 @@ impl Options {
             anyhow::bail!(
                 "--threads takes counts between 1 and {MAX_THREADS}, e.g. --threads 100,1000"
             );
+        }
+        let steps = self.stored_steps();
+        if steps.iter().any(|s| *s == 0 || *s > MAX_STORED)
+            || steps.windows(2).any(|w| w[0] >= w[1])
+        {
+            anyhow::bail!("--stored takes increasing totals between 1 and {MAX_STORED}, e.g. --stored 10000,100000 (or 0 to skip the sweep)");
+        }
+        if !steps.is_empty() && (self.probe_n() == 0 || self.cold_n() == 0) {
+            anyhow::bail!("--probe and --cold must be at least 1");
         }
         if self.floor_n() == 0 || self.serial_n() == 0 {
             anyhow::bail!("--floor-samples and --serial-engagements must be at least 1");
@@ -256,6 +300,9 @@ pub struct Round {
     pub rss_after_kib: u64,
     /// Peak RSS of the process so far (VmHWM), KiB.
     pub rss_peak_kib: u64,
+    /// Heap in use after the round (the allocator's live bytes, `mallinfo2`), KiB; `None` where the
+    /// allocator does not report it (not glibc).
+    pub heap_after_kib: Option<u64>,
     /// Engagements allowed to run at once.
     pub concurrency: usize,
     /// Threads stored in the database after the round (all rounds so far).
@@ -264,6 +311,46 @@ pub struct Round {
     pub db_bytes: u64,
     /// Dispatcher locks still held after the round (should be 0).
     pub locks_left: usize,
+}
+
+/// Events sent to old threads during a sweep step.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ColdProbe {
+    /// Events sent.
+    pub events: usize,
+    /// Submit errors.
+    pub errors: usize,
+    /// Events after which the thread was not in Phase 4 awaiting reaction.
+    pub unexpected: usize,
+    /// The first error or unexpected step, if any.
+    pub first_problem: Option<String>,
+    /// Events per second.
+    pub events_per_s: f64,
+    /// Per-event latency, submit to durable outcome.
+    pub latency: Percentiles,
+}
+
+/// One step of the memory sweep: the database seeded up to `target` threads, then the probe.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StoredStep {
+    /// The step's target: threads stored before the probe.
+    pub target: usize,
+    /// Finished-thread records written by this step's seeding (sled batches of 1,000, one flush each).
+    pub seeded: usize,
+    /// Time the seeding took, in seconds.
+    pub seed_s: f64,
+    /// New engagements, at most 100 at once.
+    pub probe: Round,
+    /// Events on old threads picked at random among the seeded ones.
+    pub cold: ColdProbe,
+    /// VmRSS after the step, KiB.
+    pub rss_kib: u64,
+    /// Heap in use after the step (`mallinfo2`), KiB, where the allocator reports it.
+    pub heap_kib: Option<u64>,
+    /// Threads stored after the step.
+    pub stored_threads: usize,
+    /// Database size on disk after the step, bytes.
+    pub db_bytes: u64,
 }
 
 /// The whole report.
@@ -291,6 +378,8 @@ pub struct Report {
     pub breakdown: Breakdown,
     /// The load rounds.
     pub rounds: Vec<Round>,
+    /// Memory against stored threads (empty when the sweep is skipped).
+    pub stored_sweep: Vec<StoredStep>,
     /// VmRSS at the start, KiB.
     pub rss_start_kib: u64,
     /// True when every round completed every engagement with no error and no unexpected step.
@@ -508,6 +597,7 @@ fn round(
     d: &Dispatcher,
     n: usize,
     concurrency: Option<usize>,
+    prefix: &str,
 ) -> anyhow::Result<Round> {
     let concurrency = concurrency.unwrap_or(n).min(n);
     let rss_before = rss_kib();
@@ -520,8 +610,9 @@ fn round(
                 // The semaphore is never closed, so acquiring cannot fail.
                 let slot = slots.clone().acquire_owned().await.ok();
                 let d = d.clone();
+                let thread = format!("{prefix}-{i}");
                 handles.push(tokio::spawn(async move {
-                    let r = engagement(d, format!("bench-n{n}-{i}"), format!("user{i}")).await;
+                    let r = engagement(d, thread, format!("user{i}")).await;
                     drop(slot);
                     r
                 }));
@@ -539,7 +630,7 @@ fn round(
     let store = &d.bot().store;
     let mut verified = 0;
     for i in 0..n {
-        let st = store.load(&format!("bench-n{n}-{i}"))?;
+        let st = store.load(&format!("{prefix}-{i}"))?;
         if st
             .engagement
             .as_ref()
@@ -578,10 +669,163 @@ fn round(
         rss_before_kib: rss_before,
         rss_after_kib: rss_kib(),
         rss_peak_kib: peak_kib(),
+        heap_after_kib: crate::mem::heap_in_use_kib(),
         concurrency,
         stored_threads: store.len(),
         db_bytes: store.size_on_disk(),
         locks_left: d.active_threads(),
+    })
+}
+
+/// One sweep step: seeds finished threads (`stored-<j>`) until the database holds `target` threads,
+/// then runs the probe: new engagements, and events on old threads read back from sled.
+fn stored_step(
+    rt: &tokio::runtime::Runtime,
+    d: &Dispatcher,
+    target: usize,
+    seeded_total: &mut usize,
+    opts: &Options,
+) -> anyhow::Result<StoredStep> {
+    let bot = d.bot();
+    let store = &bot.store;
+    let base = final_state(&bot.engine);
+    let missing = target.saturating_sub(store.len());
+    let start = Instant::now();
+    let mut done = 0;
+    while done < missing {
+        let chunk = SEED_BATCH.min(missing - done);
+        let records: Vec<(String, Vec<u8>)> = (0..chunk)
+            .map(|k| {
+                let j = *seeded_total + done + k;
+                let mut st = base.clone();
+                if let Some(e) = st.engagement.as_mut() {
+                    e.owner = format!("user{j}");
+                }
+                serde_json::to_vec(&st).map(|b| (format!("stored-{j}"), b))
+            })
+            .collect::<Result<_, _>>()?;
+        store.put_many(records.iter().map(|(k, v)| (k.as_str(), v.as_slice())))?;
+        done += chunk;
+    }
+    *seeded_total += missing;
+    let seed_s = start.elapsed().as_secs_f64();
+
+    let probe = round(
+        rt,
+        d,
+        opts.probe_n(),
+        Some(PROBE_CONCURRENCY),
+        &format!("probe-s{target}"),
+    )?;
+    let cold = cold_probe(rt, d, opts.cold_n(), *seeded_total, target as u64)?;
+    Ok(StoredStep {
+        target,
+        seeded: missing,
+        seed_s,
+        probe,
+        cold,
+        rss_kib: rss_kib(),
+        heap_kib: crate::mem::heap_in_use_kib(),
+        stored_threads: store.len(),
+        db_bytes: store.size_on_disk(),
+    })
+}
+
+/// `n` events ("what is kro?", a question at the final gate) on threads picked at random among the
+/// `seeded` ones, at most 100 at once; each must leave its thread in Phase 4 awaiting reaction.
+fn cold_probe(
+    rt: &tokio::runtime::Runtime,
+    d: &Dispatcher,
+    n: usize,
+    seeded: usize,
+    seed: u64,
+) -> anyhow::Result<ColdProbe> {
+    if seeded == 0 {
+        return Ok(ColdProbe {
+            events: 0,
+            errors: 0,
+            unexpected: 0,
+            first_problem: None,
+            events_per_s: 0.0,
+            latency: Percentiles::of(vec![]),
+        });
+    }
+    // xorshift64*: a fixed, reproducible choice of old threads.
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let threads: Vec<String> = (0..n)
+        .map(|_| {
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            let r = x.wrapping_mul(0x2545_F491_4F6C_DD1D);
+            format!("stored-{}", r % seeded as u64)
+        })
+        .collect();
+    let start = Instant::now();
+    let results = rt.block_on(async {
+        let slots = Arc::new(tokio::sync::Semaphore::new(PROBE_CONCURRENCY));
+        let mut handles = Vec::with_capacity(n);
+        for thread in threads {
+            let slot = slots.clone().acquire_owned().await.ok();
+            let d = d.clone();
+            handles.push(tokio::spawn(async move {
+                let event = Event {
+                    user: "someone".into(),
+                    text: Some("what is kro?".into()),
+                    ..Event::default()
+                };
+                let t = Instant::now();
+                let res = d.submit(&thread, event).await;
+                let took = ns(t.elapsed());
+                drop(slot);
+                let problem = match res {
+                    Err(e) => Some((true, format!("{thread}: {e}"))),
+                    Ok(out) => {
+                        let at = out
+                            .step
+                            .state
+                            .engagement
+                            .as_ref()
+                            .map(|e| (e.phase, e.awaiting));
+                        (at != Some((4, Awaiting::Reaction))).then(|| {
+                            (
+                                false,
+                                format!("{thread}: expected phase 4 awaiting reaction, got {at:?}"),
+                            )
+                        })
+                    }
+                };
+                (took, problem)
+            }));
+        }
+        let mut out = Vec::with_capacity(n);
+        for h in handles {
+            out.push(h.await);
+        }
+        out
+    });
+    let wall = start.elapsed();
+    let mut lat = Vec::with_capacity(n);
+    let (mut errors, mut unexpected, mut first_problem) = (0, 0, None);
+    for r in results {
+        let (took, problem) = r.map_err(|e| anyhow::anyhow!("a probe task failed: {e}"))?;
+        lat.push(took);
+        if let Some((is_error, p)) = problem {
+            if is_error {
+                errors += 1;
+            } else {
+                unexpected += 1;
+            }
+            first_problem.get_or_insert(p);
+        }
+    }
+    Ok(ColdProbe {
+        events: n,
+        errors,
+        unexpected,
+        first_problem,
+        events_per_s: n as f64 / wall.as_secs_f64().max(1e-9),
+        latency: Percentiles::of(lat),
     })
 }
 
@@ -616,19 +860,29 @@ pub fn run(engine: Engine, opts: &Options) -> anyhow::Result<Report> {
     let d = Dispatcher::new(bot);
     let mut rounds = Vec::new();
     for n in opts.rounds() {
-        rounds.push(round(&rt, &d, n, opts.concurrency)?);
+        rounds.push(round(&rt, &d, n, opts.concurrency, &format!("bench-n{n}"))?);
+    }
+    let mut stored_sweep = Vec::new();
+    let mut seeded_total = 0;
+    for target in opts.stored_steps() {
+        let step = stored_step(&rt, &d, target, &mut seeded_total, opts)?;
+        stored_sweep.push(step);
     }
     rt.block_on(d.shutdown())?;
     drop(d);
     drop(rt);
 
-    let all_ok = rounds.iter().all(|r| {
+    let round_ok = |r: &Round| {
         r.errors == 0
             && r.unexpected == 0
             && r.completed == r.threads
             && r.verified_in_store == r.threads
             && r.events_ok == r.events
-    });
+    };
+    let all_ok = rounds.iter().all(round_ok)
+        && stored_sweep
+            .iter()
+            .all(|s| round_ok(&s.probe) && s.cold.errors == 0 && s.cold.unexpected == 0);
     let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
     Ok(Report {
         machine: machine(),
@@ -642,6 +896,7 @@ pub fn run(engine: Engine, opts: &Options) -> anyhow::Result<Report> {
         durable_event,
         breakdown,
         rounds,
+        stored_sweep,
         rss_start_kib: rss_start,
         all_ok,
     })
@@ -711,7 +966,7 @@ pub fn table(r: &Report) -> String {
     s.push_str(&line("  part: sled insert + flush", &b.insert_flush));
     let _ = writeln!(
         s,
-        "\n{:>7} {:>6} {:>8} {:>8} {:>10} {:>10} {:>10} {:>9} {:>6} {:>16} {:>8} {:>8} {:>8}",
+        "\n{:>7} {:>6} {:>8} {:>8} {:>10} {:>10} {:>10} {:>9} {:>6} {:>16} {:>8} {:>8} {:>8} {:>8}",
         "threads",
         "at once",
         "events",
@@ -723,13 +978,14 @@ pub fn table(r: &Report) -> String {
         "errors",
         "RSS MiB bef→aft",
         "peak",
+        "heap",
         "stored",
         "db MiB"
     );
     for x in &r.rounds {
         let _ = writeln!(
             s,
-            "{:>7} {:>6} {:>8} {:>8.2} {:>10.0} {:>10} {:>10} {:>9} {:>6} {:>16} {:>8} {:>8} {:>8.1}",
+            "{:>7} {:>6} {:>8} {:>8.2} {:>10.0} {:>10} {:>10} {:>9} {:>6} {:>16} {:>8} {:>8} {:>8} {:>8.1}",
             x.threads,
             x.concurrency,
             x.events,
@@ -741,11 +997,60 @@ pub fn table(r: &Report) -> String {
             x.errors + x.unexpected,
             format!("{}→{}", mib(x.rss_before_kib), mib(x.rss_after_kib)),
             mib(x.rss_peak_kib),
+            x.heap_after_kib.map(mib).unwrap_or_else(|| "n/a".into()),
             x.stored_threads,
             x.db_bytes as f64 / 1048576.0
         );
         if let Some(p) = &x.first_problem {
             let _ = writeln!(s, "        first problem: {p}");
+        }
+    }
+    if !r.stored_sweep.is_empty() {
+        let first = &r.stored_sweep[0];
+        let _ = writeln!(
+            s,
+            "\nmemory against stored threads: each step seeds finished threads up to its target, then runs\n{} new engagements ({} at once) and {} events on old threads picked at random (read back from sled)",
+            first.probe.threads, first.probe.concurrency, first.cold.events
+        );
+        let _ = writeln!(
+            s,
+            "{:>9} {:>8} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>9} {:>8} {:>7}",
+            "target",
+            "seeded",
+            "seed s",
+            "new ev/s",
+            "new p99",
+            "old ev/s",
+            "old p50",
+            "old p99",
+            "RSS MiB",
+            "heap MiB",
+            "stored",
+            "db MiB"
+        );
+        for x in &r.stored_sweep {
+            let _ = writeln!(
+                s,
+                "{:>9} {:>8} {:>7.1} {:>9.0} {:>9} {:>9.0} {:>9} {:>9} {:>8} {:>9} {:>8} {:>7.1}",
+                x.target,
+                x.seeded,
+                x.seed_s,
+                x.probe.events_per_s,
+                us(x.probe.latency.p99_us),
+                x.cold.events_per_s,
+                us(x.cold.latency.p50_us),
+                us(x.cold.latency.p99_us),
+                mib(x.rss_kib),
+                x.heap_kib.map(mib).unwrap_or_else(|| "n/a".into()),
+                x.stored_threads,
+                x.db_bytes as f64 / 1048576.0
+            );
+            for p in [&x.probe.first_problem, &x.cold.first_problem]
+                .into_iter()
+                .flatten()
+            {
+                let _ = writeln!(s, "        first problem: {p}");
+            }
         }
     }
     let _ = writeln!(

@@ -105,6 +105,25 @@ impl Store {
         Ok(())
     }
 
+    /// Writes many raw records as one sled batch with a single flush (seeding a database, e.g. the
+    /// load benchmark's stored-thread sweep). Atomic: either every record is written or none.
+    pub fn put_many<'a>(
+        &self,
+        records: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    ) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for (thread, bytes) in records {
+            batch.insert(thread.as_bytes(), bytes);
+        }
+        self.threads
+            .apply_batch(batch)
+            .map_err(|e| StoreError::Io(e.to_string()))?;
+        self.threads
+            .flush()
+            .map_err(|e| StoreError::Io(e.to_string()))?;
+        Ok(())
+    }
+
     /// The raw stored bytes of a thread's record, if any (for checks of what is on disk).
     pub fn get_raw(&self, thread: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.threads

@@ -86,6 +86,12 @@ fn quick_run_completes_every_engagement_and_the_states_are_in_sled() {
         "3",
         "--floor-samples",
         "20",
+        "--stored",
+        "60,150",
+        "--probe",
+        "5",
+        "--cold",
+        "8",
         "--db",
         db.to_str().expect("utf-8 path"),
     ]))
@@ -94,9 +100,53 @@ fn quick_run_completes_every_engagement_and_the_states_are_in_sled() {
         .expect("the quick run succeeds");
     check_counts(&report, &[7, 30], 3);
 
+    // The memory sweep: seeded up to each target, then 5 new engagements and 8 events on old threads.
+    let before_sweep = 7 + 30 + 3 + 3;
+    let sweep = &report.stored_sweep;
+    assert_eq!(sweep.len(), 2);
+    assert_eq!((sweep[0].target, sweep[1].target), (60, 150));
+    assert_eq!(sweep[0].seeded, 60 - before_sweep);
+    assert_eq!(sweep[0].stored_threads, 60 + 5);
+    assert_eq!(sweep[1].seeded, 150 - 65);
+    assert_eq!(sweep[1].stored_threads, 150 + 5);
+    for step in sweep {
+        assert_eq!(step.probe.threads, 5);
+        assert_eq!(step.probe.completed, 5);
+        assert_eq!(step.probe.verified_in_store, 5);
+        assert_eq!(step.probe.errors + step.probe.unexpected, 0);
+        assert_eq!(step.cold.events, 8);
+        assert_eq!(step.cold.latency.n, 8);
+        assert_eq!(
+            (step.cold.errors, step.cold.unexpected),
+            (0, 0),
+            "{:?}",
+            step.cold.first_problem
+        );
+        assert!(step.rss_kib > 0 && step.db_bytes > 0);
+        if cfg!(all(target_os = "linux", target_env = "gnu")) {
+            assert!(step.heap_kib.is_some_and(|h| h > 0));
+        }
+    }
+    let seeded = sweep[0].seeded + sweep[1].seeded;
+
     // Independently of the report: reopen the database and read every engagement back.
     let store = Store::open(&db).expect("the run released the database");
-    assert_eq!(store.len(), 7 + 30 + 3 + 3);
+    assert_eq!(store.len(), before_sweep + seeded + 5 + 5);
+    for j in 0..seeded {
+        let st = store.load(&format!("stored-{j}")).expect("readable");
+        let eng = st.engagement.expect("a seeded, finished engagement");
+        assert_eq!((eng.phase, eng.awaiting), (4, Awaiting::Reaction));
+        assert_eq!(eng.owner, format!("user{j}"));
+    }
+    for target in [60, 150] {
+        for i in 0..5 {
+            let st = store
+                .load(&format!("probe-s{target}-{i}"))
+                .expect("readable");
+            let eng = st.engagement.expect("a probe engagement");
+            assert_eq!((eng.phase, eng.awaiting), (4, Awaiting::Reaction));
+        }
+    }
     for n in [7, 30] {
         for i in 0..n {
             let st = store.load(&format!("bench-n{n}-{i}")).expect("readable");
@@ -170,11 +220,27 @@ fn bench_subcommand_prints_a_json_report_and_a_table() {
         assert!(r[key].as_u64().is_some_and(|x| x > 0), "{key}: {r}");
     }
     assert!(v["ratio_p50"].as_f64().is_some_and(|x| x > 0.0));
+    let sweep = v["stored_sweep"]
+        .as_array()
+        .expect("quick mode runs the memory sweep");
+    assert_eq!(sweep.len(), 2);
+    assert_eq!(sweep[1]["target"], 1000);
+    assert_eq!(sweep[1]["cold"]["errors"], 0);
+
+    let (ok, out, err) = pavebot(&["bench", "--quick", "--json", "--stored", "0"]);
+    assert!(ok, "stderr: {err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("--json prints JSON");
+    assert_eq!(
+        v["stored_sweep"].as_array().map(Vec::len),
+        Some(0),
+        "--stored 0 skips the sweep"
+    );
 
     let (ok, out, err) = pavebot(&["bench", "--quick", "--threads", "5"]);
     assert!(ok, "stderr: {err}");
     assert!(out.contains("floor: bare sled insert + flush"), "{out}");
     assert!(out.contains("zero errors"), "{out}");
+    assert!(out.contains("memory against stored threads"), "{out}");
 }
 
 #[test]
@@ -185,6 +251,9 @@ fn bad_bench_arguments_are_short_clear_errors() {
         &["bench", "--no-such-flag"],
         &["bench", "--workers", "0", "--quick"],
         &["bench", "--concurrency", "0", "--quick"],
+        &["bench", "--stored", "500,100", "--quick"],
+        &["bench", "--stored", "10,x", "--quick"],
+        &["bench", "--probe", "0", "--quick"],
     ] {
         let (ok, _out, err) = pavebot(a);
         assert!(!ok, "{a:?} should fail");

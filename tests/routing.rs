@@ -129,3 +129,107 @@ fn held_out_routing_accuracy_is_at_least_95_percent() {
         acc * 100.0
     );
 }
+
+fn route(text: &str) -> pavebot::engine::router::RouteTrace {
+    Engine::embedded().expect("data files load").classify(text)
+}
+
+#[test]
+fn generic_platform_words_weigh_less_beside_one_scoped_topic_but_not_in_a_broad_request() {
+    // "our platform" beside one topic (Ray) is about that topic...
+    let t = route("add ray clusters as a self-service option in our platform");
+    assert_eq!(t.mode, Mode::AiMl, "{t:?}");
+    assert!(
+        t.fired
+            .iter()
+            .any(|f| f.ends_with("(generic, weighed less)")),
+        "{:?}",
+        t.fired
+    );
+    // ...but with three or more topics named it means the whole platform.
+    let t = route("plan our platform: portal, golden paths, gitops and self-service infra");
+    assert_eq!(t.mode, Mode::FullBuild, "{t:?}");
+    assert!(
+        !t.fired.iter().any(|f| f.contains("weighed less")),
+        "{:?}",
+        t.fired
+    );
+    // And alone it is full weight.
+    let t = route("we need to build our platform on eks");
+    assert_eq!(t.mode, Mode::FullBuild, "{t:?}");
+    assert!(
+        t.fired.iter().any(|f| f == "full_build/platform"),
+        "{:?}",
+        t.fired
+    );
+}
+
+#[test]
+fn one_phrase_matched_by_many_rules_of_a_mode_saturates_at_the_cap() {
+    let t =
+        route("self-service infra: self-provision s3, rds and sqs, infra requests without tickets");
+    let ssi = t
+        .scores
+        .iter()
+        .find(|(m, _)| m == "self_service_infra")
+        .map(|(_, s)| *s)
+        .expect("self-service infra scored");
+    assert!(
+        t.fired
+            .iter()
+            .any(|f| f.starts_with("self_service_infra/capped(")),
+        "{:?}",
+        t.fired
+    );
+    // The cap applies to topic evidence; requests come on top of it.
+    assert!(ssi >= 6.0, "{t:?}");
+    assert_eq!(t.mode, Mode::SelfServiceInfra);
+}
+
+#[test]
+fn a_measuring_question_gets_the_measuring_summary_and_a_term_question_stays_a_concept() {
+    for q in [
+        "metrics for platform success?",
+        "how do we know if the platform is working?",
+    ] {
+        let t = route(q);
+        assert_eq!(t.mode, Mode::Measure, "{q}: {t:?}");
+    }
+    for q in ["what is dora?", "what are the dora metrics?"] {
+        let t = route(q);
+        assert_eq!(t.mode, Mode::Concept, "{q}: {t:?}");
+    }
+    // An unknown term asked about, quoted or not, is an honest concept answer, not out of scope.
+    for q in ["define \"thinnest viable platform\"", "define fluxbeam"] {
+        let t = route(q);
+        assert_eq!(t.mode, Mode::Concept, "{q}: {t:?}");
+    }
+}
+
+#[test]
+fn generic_is_refused_outside_engagement_modes() {
+    let table = include_str!("../config/routing.toml").replacen(
+        "name = \"how-to\"\nre = '\\bhow to\\b'\nw = 1.5",
+        "name = \"how-to\"\nre = '\\bhow to\\b'\nw = 1.5\ngeneric = true",
+        1,
+    );
+    assert_ne!(
+        table,
+        include_str!("../config/routing.toml"),
+        "the edit applied"
+    );
+    let err = Engine::new(
+        &table,
+        include_str!("../config/extract.toml"),
+        pavebot::knowledge::Knowledge::embedded().expect("kb"),
+        Default::default(),
+        vec![],
+    )
+    .err()
+    .expect("a generic request rule is refused");
+    assert!(
+        err.to_string()
+            .contains("only engagement-mode rules can be generic"),
+        "{err}"
+    );
+}

@@ -59,6 +59,10 @@ struct RuleFile {
     name: String,
     re: String,
     w: f64,
+    /// Generic evidence ("our platform"): weighs `generic_factor` as much when another engagement
+    /// mode has a topic of its own.
+    #[serde(default)]
+    generic: bool,
 }
 
 #[derive(Deserialize)]
@@ -74,6 +78,10 @@ struct ModeFile {
     facts: Vec<String>,
     focus: String,
     topics: Vec<String>,
+    /// A question about this mode's topic, naming no known concept, is answered by the mode itself
+    /// (the measuring-success summary) rather than as a concept question.
+    #[serde(default)]
+    answers_questions: bool,
     rules: Vec<RuleFile>,
 }
 
@@ -85,6 +93,8 @@ struct Settings {
     concept_alias_weight: f64,
     request_threshold: f64,
     breadth_bonus: f64,
+    generic_factor: f64,
+    topic_cap: f64,
     context: String,
     term_question: String,
 }
@@ -110,6 +120,7 @@ struct Rule {
     name: String,
     target: Target,
     weight: f64,
+    generic: bool,
 }
 
 /// The compiled routing table.
@@ -123,6 +134,9 @@ pub struct Router {
     concept_alias_weight: f64,
     request_threshold: f64,
     breadth_bonus: f64,
+    generic_factor: f64,
+    topic_cap: f64,
+    question_modes: Vec<Mode>,
     context: Regex,
     term_question: Regex,
 }
@@ -174,6 +188,7 @@ impl Router {
                     name: format!("{}/{}", m.id, r.name),
                     target: Target::Mode(mode),
                     weight: r.w,
+                    generic: r.generic,
                 });
             }
         }
@@ -194,10 +209,17 @@ impl Router {
         for (list, target, prefix) in groups {
             for r in list {
                 patterns.push(r.re.clone());
+                if r.generic {
+                    return Err(err(format!(
+                        "rule {prefix}/{}: only engagement-mode rules can be generic",
+                        r.name
+                    )));
+                }
                 rules.push(Rule {
                     name: format!("{prefix}/{}", r.name),
                     target,
                     weight: r.w,
+                    generic: false,
                 });
             }
         }
@@ -218,6 +240,14 @@ impl Router {
             concept_alias_weight: file.settings.concept_alias_weight,
             request_threshold: file.settings.request_threshold,
             breadth_bonus: file.settings.breadth_bonus,
+            generic_factor: file.settings.generic_factor,
+            topic_cap: file.settings.topic_cap,
+            question_modes: file
+                .mode
+                .iter()
+                .filter(|m| m.answers_questions)
+                .filter_map(|m| Mode::from_id(&m.id))
+                .collect(),
             context: Regex::new(&format!("(?i){}", file.settings.context))
                 .map_err(|e| err(format!("settings.context: {e}")))?,
             term_question: Regex::new(&format!("(?i){}", file.settings.term_question))
@@ -246,12 +276,40 @@ impl Router {
         if scan.len() != text.len() {
             fired.push("context/stack-clause-ignored".to_string());
         }
+        let mut generic = Vec::new();
         for i in self.set.matches(&scan).iter() {
             let rule = &self.rules[i];
-            fired.push(rule.name.clone());
             match rule.target {
+                Target::Mode(m) if rule.generic => {
+                    generic.push((m, rule));
+                    continue;
+                }
                 Target::Mode(m) => *scores.entry(m).or_default() += rule.weight,
                 Target::Request => request += rule.weight,
+            }
+            fired.push(rule.name.clone());
+        }
+        // Generic evidence ("our platform") counts less when one or two other modes have a topic of
+        // their own: "add ray clusters to our platform" is about Ray, not about the whole platform.
+        // Naming three or more topics is breadth: there "our platform" means the whole platform.
+        for (m, rule) in generic {
+            let others = scores
+                .keys()
+                .filter(|o| o.is_engagement() && **o != m && **o != Mode::FullBuild)
+                .count();
+            let w = if (1..=2).contains(&others) {
+                fired.push(format!("{} (generic, weighed less)", rule.name));
+                rule.weight * self.generic_factor
+            } else {
+                fired.push(rule.name.clone());
+                rule.weight
+            };
+            *scores.entry(m).or_default() += w;
+        }
+        for (m, s) in scores.iter_mut() {
+            if m.is_engagement() && *s > self.topic_cap {
+                *s = self.topic_cap;
+                fired.push(format!("{}/capped({})", m.id(), self.topic_cap));
             }
         }
         let question = scores.get(&Mode::Concept).copied().unwrap_or(0.0);
@@ -276,7 +334,24 @@ impl Router {
         // A question with no request to build anything is a concept question when it is about the
         // platform domain (a known concept or a topic), and out of scope when it is not.
         let decided = if request < self.request_threshold && question > 0.0 && out_of_scope == 0.0 {
-            if concept_hits > 0 || !topical.is_empty() || self.term_question.is_match(text) {
+            // "metrics for platform success?" is answered by the measuring-success summary.
+            let answering = topical
+                .iter()
+                .copied()
+                .filter(|m| self.question_modes.contains(m))
+                .max_by(|a, b| {
+                    scores[a]
+                        .partial_cmp(&scores[b])
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                });
+            let leads = answering.filter(|a| {
+                topical
+                    .iter()
+                    .all(|m| scores[m] <= scores[a] || self.question_modes.contains(m))
+            });
+            if let Some(m) = leads.filter(|_| concept_hits == 0) {
+                Some(m)
+            } else if concept_hits > 0 || !topical.is_empty() || self.term_question.is_match(text) {
                 Some(Mode::Concept)
             } else {
                 Some(Mode::OutOfScope)

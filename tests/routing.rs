@@ -218,15 +218,15 @@ fn generic_is_refused_outside_engagement_modes() {
         include_str!("../config/routing.toml"),
         "the edit applied"
     );
-    let err = Engine::new(
+    let Err(err) = Engine::new(
         &table,
         include_str!("../config/extract.toml"),
         pavebot::knowledge::Knowledge::embedded().expect("kb"),
         Default::default(),
         vec![],
-    )
-    .err()
-    .expect("a generic request rule is refused");
+    ) else {
+        panic!("a generic request rule is refused");
+    };
     assert!(
         err.to_string()
             .contains("only engagement-mode rules can be generic"),

@@ -1,8 +1,9 @@
 //! The driver every adapter shares: load the thread, step the engine, save durably, hand back the
-//! effects and the contract view.
+//! effects. The replay contract's view is computed by the adapter that prints it
+//! ([`Engine::view`] on the saved state): Discord and the console do not need it on every event.
 
 use crate::engine::state::ThreadState;
-use crate::engine::{Command, Effect, Engine, Event, Step, View};
+use crate::engine::{Command, Effect, Engine, Event, Step};
 use crate::knowledge::fill;
 use crate::store::{Store, StoreError};
 
@@ -11,8 +12,6 @@ use crate::store::{Store, StoreError};
 pub struct Outcome {
     /// The engine's step (its state is already saved).
     pub step: Step,
-    /// The thread as the replay contract shows it.
-    pub view: View,
 }
 
 /// Engine + store.
@@ -43,8 +42,7 @@ impl Bot {
         if step.changed {
             self.store.save(thread, &step.state)?;
         }
-        let view = self.engine.view(&step.state);
-        Ok(Outcome { step, view })
+        Ok(Outcome { step })
     }
 
     fn unreadable(&self, thread: &str, ev: &Event, reason: &str) -> Result<Outcome, StoreError> {
@@ -59,10 +57,7 @@ impl Bot {
                 }],
                 changed: true,
             };
-            return Ok(Outcome {
-                view: self.engine.view(&fresh),
-                step,
-            });
+            return Ok(Outcome { step });
         }
         let text = fill(
             k.ui("state.unreadable"),
@@ -73,9 +68,6 @@ impl Bot {
             effects: vec![Effect::Say { text }],
             changed: false,
         };
-        Ok(Outcome {
-            view: self.engine.view(&fresh),
-            step,
-        })
+        Ok(Outcome { step })
     }
 }

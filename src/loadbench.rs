@@ -261,7 +261,7 @@ pub struct Breakdown {
     pub load: Percentiles,
     /// The pure engine step.
     pub step: Percentiles,
-    /// The contract view (decisions, conflicts, checklist).
+    /// The contract view (decisions, conflicts, checklist): computed by `replay` only, not by `Bot::handle`.
     pub view: Percentiles,
     /// JSON encode of the new state.
     pub encode: Percentiles,
@@ -368,7 +368,7 @@ pub struct Report {
     pub workers: usize,
     /// Bare sled insert + flush of `record_bytes`, one at a time.
     pub floor: Percentiles,
-    /// `Bot::handle` (load, step, save + flush, view), one at a time.
+    /// `Bot::handle` (load, step, save + flush; the replay view is not part of it), one at a time.
     pub durable_event: Percentiles,
     /// durable_event.p50 / floor.p50.
     pub ratio_p50: f64,
@@ -961,7 +961,10 @@ pub fn table(r: &Report) -> String {
     let b = &r.breakdown;
     s.push_str(&line("  part: load (sled get + JSON decode)", &b.load));
     s.push_str(&line("  part: engine step (pure)", &b.step));
-    s.push_str(&line("  part: view (decisions, checklist)", &b.view));
+    s.push_str(&line(
+        "  part: view (replay only: decisions, checklist)",
+        &b.view,
+    ));
     s.push_str(&line("  part: JSON encode", &b.encode));
     s.push_str(&line("  part: sled insert + flush", &b.insert_flush));
     let _ = writeln!(

@@ -130,7 +130,7 @@ pub fn handle_line(bot: &Bot, line: &str) -> Result<Option<String>, StoreError> 
     });
     let line = ResultLine {
         thread,
-        view: out.view,
+        view: bot.engine.view(&out.step.state),
         replies: out.step.replies(),
         document,
     };

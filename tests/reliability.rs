@@ -318,7 +318,7 @@ fn v1_records_migrate_on_read_and_the_conversation_continues() {
         "pain: slow manual deploys that take days\nfirst: ship a new service\nconstraints: multi-account",
     );
     assert_eq!(
-        out.view.awaiting,
+        bot.engine.view(&out.step.state).awaiting,
         "confirmation",
         "{:?}",
         out.step.replies()
@@ -329,7 +329,7 @@ fn v1_records_migrate_on_read_and_the_conversation_continues() {
         "the v1 owner is kept"
     );
     let out = cmd(&bot, "phase1-inputs", "alice", Command::Confirm);
-    assert_eq!(out.view.phase, Some(2));
+    assert_eq!(bot.engine.view(&out.step.state).phase, Some(2));
     let raw = bot
         .store
         .get_raw("phase1-inputs")
@@ -341,11 +341,20 @@ fn v1_records_migrate_on_read_and_the_conversation_continues() {
     // Phase 2 gate: confirm twice more to the end, export the plan.
     let out = cmd(&bot, "phase2-gate", "alice", Command::Confirm);
     assert_eq!(
-        (out.view.phase, out.view.awaiting),
+        (
+            bot.engine.view(&out.step.state).phase,
+            bot.engine.view(&out.step.state).awaiting
+        ),
         (Some(3), "confirmation")
     );
     let out = cmd(&bot, "phase2-gate", "alice", Command::Confirm);
-    assert_eq!((out.view.phase, out.view.awaiting), (Some(4), "reaction"));
+    assert_eq!(
+        (
+            bot.engine.view(&out.step.state).phase,
+            bot.engine.view(&out.step.state).awaiting
+        ),
+        (Some(4), "reaction")
+    );
     let out = cmd(&bot, "phase2-gate", "alice", Command::Export);
     let doc = out.step.effects.iter().find_map(|e| match e {
         Effect::Document { markdown, .. } => Some(markdown.clone()),
@@ -360,7 +369,7 @@ fn v1_records_migrate_on_read_and_the_conversation_continues() {
         "carol",
         "We want to build an internal developer platform on EKS for our 30 app teams",
     );
-    assert_eq!(out.view.phase, Some(1));
+    assert_eq!(bot.engine.view(&out.step.state).phase, Some(1));
     assert_eq!(bot.store.load("no-engagement").expect("load").turn, 1);
 }
 
@@ -424,7 +433,7 @@ fn an_unreadable_record_is_reported_for_its_thread_and_reset_works_while_others_
             "mallory",
             "We want to build an internal developer platform on EKS for our 30 app teams",
         );
-        assert_eq!(out.view.phase, Some(1), "{name}");
+        assert_eq!(bot.engine.view(&out.step.state).phase, Some(1), "{name}");
         n += 1;
     }
     assert!(n >= 4, "fixtures present");
@@ -562,7 +571,7 @@ fn only_the_owner_and_approver_roles_confirm_reset_and_go_back() {
     ));
     // Anyone answers the Phase 1 questions and asks for status.
     let o = run(ev("bob", Some("1. 30 app teams, namespace per team\n2. slow manual deploys that take days\n3. ship a new service and preview environments\n4. Argo CD and GitHub Actions with Terraform\n5. multi-account, SOC 2"), None, &[]));
-    assert_eq!(o.view.awaiting, "confirmation");
+    assert_eq!(bot.engine.view(&o.step.state).awaiting, "confirmation");
     assert!(!denied(&run(ev("bob", None, Some(Command::Status), &[]))));
     assert!(!denied(&run(ev("bob", None, Some(Command::Why), &[]))));
 
@@ -601,12 +610,12 @@ fn only_the_owner_and_approver_roles_confirm_reset_and_go_back() {
         Some(Command::Confirm),
         &["platform-approver"],
     ));
-    assert_eq!(o.view.phase, Some(2));
+    assert_eq!(bot.engine.view(&o.step.state).phase, Some(2));
     // The owner goes back; an approver resets.
     let o = run(ev("alice", None, Some(Command::Back), &[]));
-    assert_eq!(o.view.phase, Some(1));
+    assert_eq!(bot.engine.view(&o.step.state).phase, Some(1));
     let o = run(ev("alice", None, Some(Command::Confirm), &[]));
-    assert_eq!(o.view.phase, Some(2));
+    assert_eq!(bot.engine.view(&o.step.state).phase, Some(2));
     let audit: Vec<(String, String)> = state()
         .engagement
         .expect("engagement")

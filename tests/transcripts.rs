@@ -463,7 +463,7 @@ fn run(
             }
         };
         let stored = b.store.load(&t.thread).ok();
-        let view = serde_json::to_value(&out.view).expect("view serialises");
+        let view = serde_json::to_value(b.engine.view(&out.step.state)).expect("view serialises");
         let mut seen = Seen {
             view,
             replies: vec![],

@@ -67,9 +67,9 @@ pub struct Options {
     /// tokio worker threads (default: one per CPU).
     #[arg(long, value_name = "N")]
     pub workers: Option<usize>,
-    /// Memory against stored threads: after the rounds, seed the database up to each of these totals
-    /// of stored (finished) threads and run the same probe at each (default 10000,100000; with
-    /// --quick 200,1000; 0 skips the sweep).
+    /// Memory against stored threads: after the rounds, seed finished threads until this many have
+    /// been seeded (on top of the rounds' threads), and run the same probe at each total (default
+    /// 10000,100000; with --quick 200,1000; 0 skips the sweep).
     #[arg(long, value_delimiter = ',', value_name = "S,S,...")]
     pub stored: Option<Vec<usize>>,
     /// The sweep's probe: new engagements run at each step, at most 100 at once (default 1000; with
@@ -330,10 +330,10 @@ pub struct ColdProbe {
     pub latency: Percentiles,
 }
 
-/// One step of the memory sweep: the database seeded up to `target` threads, then the probe.
+/// One step of the memory sweep: `target` finished threads seeded in all, then the probe.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct StoredStep {
-    /// The step's target: threads stored before the probe.
+    /// The step's target: finished threads seeded so far (on top of the rounds' and earlier probes').
     pub target: usize,
     /// Finished-thread records written by this step's seeding (sled batches of 1,000, one flush each).
     pub seeded: usize,
@@ -677,8 +677,8 @@ fn round(
     })
 }
 
-/// One sweep step: seeds finished threads (`stored-<j>`) until the database holds `target` threads,
-/// then runs the probe: new engagements, and events on old threads read back from sled.
+/// One sweep step: seeds finished threads (`stored-<j>`) until `target` have been seeded, then runs
+/// the probe: new engagements, and events on old threads read back from sled.
 fn stored_step(
     rt: &tokio::runtime::Runtime,
     d: &Dispatcher,
@@ -689,7 +689,7 @@ fn stored_step(
     let bot = d.bot();
     let store = &bot.store;
     let base = final_state(&bot.engine);
-    let missing = target.saturating_sub(store.len());
+    let missing = target.saturating_sub(*seeded_total);
     let start = Instant::now();
     let mut done = 0;
     while done < missing {
@@ -961,10 +961,7 @@ pub fn table(r: &Report) -> String {
     let b = &r.breakdown;
     s.push_str(&line("  part: load (sled get + JSON decode)", &b.load));
     s.push_str(&line("  part: engine step (pure)", &b.step));
-    s.push_str(&line(
-        "  part: view (replay only: decisions, checklist)",
-        &b.view,
-    ));
+    s.push_str(&line("  part: view (replay only)", &b.view));
     s.push_str(&line("  part: JSON encode", &b.encode));
     s.push_str(&line("  part: sled insert + flush", &b.insert_flush));
     let _ = writeln!(
@@ -1012,7 +1009,7 @@ pub fn table(r: &Report) -> String {
         let first = &r.stored_sweep[0];
         let _ = writeln!(
             s,
-            "\nmemory against stored threads: each step seeds finished threads up to its target, then runs\n{} new engagements ({} at once) and {} events on old threads picked at random (read back from sled)",
+            "\nmemory against stored threads: each step seeds finished threads until its target has been seeded, then runs\n{} new engagements ({} at once) and {} events on old threads picked at random (read back from sled)",
             first.probe.threads, first.probe.concurrency, first.cold.events
         );
         let _ = writeln!(

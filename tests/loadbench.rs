@@ -105,10 +105,10 @@ fn quick_run_completes_every_engagement_and_the_states_are_in_sled() {
     let sweep = &report.stored_sweep;
     assert_eq!(sweep.len(), 2);
     assert_eq!((sweep[0].target, sweep[1].target), (60, 150));
-    assert_eq!(sweep[0].seeded, 60 - before_sweep);
-    assert_eq!(sweep[0].stored_threads, 60 + 5);
-    assert_eq!(sweep[1].seeded, 150 - 65);
-    assert_eq!(sweep[1].stored_threads, 150 + 5);
+    assert_eq!(sweep[0].seeded, 60);
+    assert_eq!(sweep[0].stored_threads, before_sweep + 60 + 5);
+    assert_eq!(sweep[1].seeded, 150 - 60);
+    assert_eq!(sweep[1].stored_threads, before_sweep + 150 + 5 + 5);
     for step in sweep {
         assert_eq!(step.probe.threads, 5);
         assert_eq!(step.probe.completed, 5);

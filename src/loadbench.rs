@@ -311,6 +311,8 @@ pub struct Round {
     pub db_bytes: u64,
     /// Dispatcher locks still held after the round (should be 0).
     pub locks_left: usize,
+    /// sled flushes during the round: fewer than writes when concurrent saves shared one (group commit).
+    pub flushes: u64,
 }
 
 /// Events sent to old threads during a sweep step.
@@ -601,6 +603,7 @@ fn round(
 ) -> anyhow::Result<Round> {
     let concurrency = concurrency.unwrap_or(n).min(n);
     let rss_before = rss_kib();
+    let flushes_before = d.bot().store.flush_count();
     let start = Instant::now();
     let results: Vec<ThreadResult> = rt
         .block_on(async {
@@ -674,6 +677,7 @@ fn round(
         stored_threads: store.len(),
         db_bytes: store.size_on_disk(),
         locks_left: d.active_threads(),
+        flushes: store.flush_count() - flushes_before,
     })
 }
 
@@ -966,7 +970,7 @@ pub fn table(r: &Report) -> String {
     s.push_str(&line("  part: sled insert + flush", &b.insert_flush));
     let _ = writeln!(
         s,
-        "\n{:>7} {:>6} {:>8} {:>8} {:>10} {:>10} {:>10} {:>9} {:>6} {:>16} {:>8} {:>8} {:>8} {:>8}",
+        "\n{:>7} {:>6} {:>8} {:>8} {:>10} {:>10} {:>10} {:>9} {:>6} {:>8} {:>16} {:>8} {:>8} {:>8} {:>8}",
         "threads",
         "at once",
         "events",
@@ -976,6 +980,7 @@ pub fn table(r: &Report) -> String {
         "p99",
         "complete",
         "errors",
+        "ev/flush",
         "RSS MiB bef→aft",
         "peak",
         "heap",
@@ -985,7 +990,7 @@ pub fn table(r: &Report) -> String {
     for x in &r.rounds {
         let _ = writeln!(
             s,
-            "{:>7} {:>6} {:>8} {:>8.2} {:>10.0} {:>10} {:>10} {:>9} {:>6} {:>16} {:>8} {:>8} {:>8} {:>8.1}",
+            "{:>7} {:>6} {:>8} {:>8.2} {:>10.0} {:>10} {:>10} {:>9} {:>6} {:>8.1} {:>16} {:>8} {:>8} {:>8} {:>8.1}",
             x.threads,
             x.concurrency,
             x.events,
@@ -995,6 +1000,7 @@ pub fn table(r: &Report) -> String {
             us(x.latency.p99_us),
             format!("{}/{}", x.completed.min(x.verified_in_store), x.threads),
             x.errors + x.unexpected,
+            x.events as f64 / x.flushes.max(1) as f64,
             format!("{}→{}", mib(x.rss_before_kib), mib(x.rss_after_kib)),
             mib(x.rss_peak_kib),
             x.heap_after_kib.map(mib).unwrap_or_else(|| "n/a".into()),

@@ -60,6 +60,12 @@ fn check_counts(r: &Report, rounds: &[usize], serial: usize) {
             "the dispatcher dropped every idle lock"
         );
         assert!(round.db_bytes > 0);
+        assert!(
+            round.flushes >= 1 && round.flushes <= round.events as u64,
+            "{} flushes for {} events",
+            round.flushes,
+            round.events
+        );
         assert!(round.latency.p50_us <= round.latency.p99_us);
         assert!(round.latency.p99_us <= round.latency.max_us);
     }

@@ -233,3 +233,46 @@ fn generic_is_refused_outside_engagement_modes() {
         "{err}"
     );
 }
+
+#[test]
+fn a_stack_clause_that_states_a_lack_is_the_topic_and_what_is_not_asked_is_ignored() {
+    // "we have no golden paths" is what they want, not what they run.
+    let t = route(
+        "we have no golden paths yet and every team copies the last service. help us design them",
+    );
+    assert_eq!(t.mode, Mode::GoldenPaths, "{t:?}");
+    // "we already run argo cd" is context: the request is about the portal.
+    let t = route("we already run argo cd and flux. we want backstage as our developer portal");
+    assert_eq!(t.mode, Mode::Portal, "{t:?}");
+    assert!(
+        t.fired.iter().any(|f| f == "context/stack-clause-ignored"),
+        "{:?}",
+        t.fired
+    );
+    // Ruling the full build out leaves the scoped request.
+    let t = route("I want to stand up a developer portal. Not the whole platform, just the portal piece for now.");
+    assert_eq!(t.mode, Mode::Portal, "{t:?}");
+    assert!(
+        t.fired.iter().any(|f| f == "context/not-asked-ignored"),
+        "{:?}",
+        t.fired
+    );
+}
+
+#[test]
+fn a_choice_about_the_teams_own_setup_is_a_request_and_a_definition_stays_a_concept() {
+    let t = route(
+        "we use terraform today. want teams to self-serve infra from their gitops repos. options?",
+    );
+    assert_eq!(t.mode, Mode::SelfServiceInfra, "{t:?}");
+    for q in [
+        "is change failure rate the same thing as MTTR?",
+        "what does 'platform as a product' mean?",
+    ] {
+        let t = route(q);
+        assert_eq!(t.mode, Mode::Concept, "{q}: {t:?}");
+    }
+    // Cluster-level errors are out of scope even when they name an AWS service.
+    let t = route("getting AccessDenied when my pod reads from s3, what policy do i need");
+    assert_eq!(t.mode, Mode::OutOfScope, "{t:?}");
+}

@@ -78,8 +78,8 @@ struct ModeFile {
     facts: Vec<String>,
     focus: String,
     topics: Vec<String>,
-    /// A question about this mode's topic, naming no known concept, is answered by the mode itself
-    /// (the measuring-success summary) rather than as a concept question.
+    /// A question about this mode's topic that is not a "what is <term>?" question is answered by the
+    /// mode itself (the measuring-success summary) rather than as a concept question.
     #[serde(default)]
     answers_questions: bool,
     rules: Vec<RuleFile>,
@@ -96,6 +96,8 @@ struct Settings {
     generic_factor: f64,
     topic_cap: f64,
     context: String,
+    context_keep: String,
+    not_asked: String,
     term_question: String,
 }
 
@@ -138,6 +140,8 @@ pub struct Router {
     topic_cap: f64,
     question_modes: Vec<Mode>,
     context: Regex,
+    context_keep: Regex,
+    not_asked: Regex,
     term_question: Regex,
 }
 
@@ -250,6 +254,10 @@ impl Router {
                 .collect(),
             context: Regex::new(&format!("(?i){}", file.settings.context))
                 .map_err(|e| err(format!("settings.context: {e}")))?,
+            context_keep: Regex::new(&format!("(?i){}", file.settings.context_keep))
+                .map_err(|e| err(format!("settings.context_keep: {e}")))?,
+            not_asked: Regex::new(&format!("(?i){}", file.settings.not_asked))
+                .map_err(|e| err(format!("settings.not_asked: {e}")))?,
             term_question: Regex::new(&format!("(?i){}", file.settings.term_question))
                 .map_err(|e| err(format!("settings.term_question: {e}")))?,
         })
@@ -272,8 +280,19 @@ impl Router {
         let mut fired = Vec::new();
         let mut request = 0.0;
         // Clauses that describe the current stack ("we already run argo cd") are context, not topic.
-        let scan = self.context.replace_all(text, " ");
-        if scan.len() != text.len() {
+        // A clause that says what the team lacks ("we have no golden paths") is the topic: kept.
+        let asked = self.not_asked.replace_all(text, " ");
+        if asked.len() != text.len() {
+            fired.push("context/not-asked-ignored".to_string());
+        }
+        let scan = self.context.replace_all(&asked, |c: &regex::Captures| {
+            if self.context_keep.is_match(&c[0]) {
+                c[0].to_string()
+            } else {
+                " ".to_string()
+            }
+        });
+        if scan.len() != asked.len() {
             fired.push("context/stack-clause-ignored".to_string());
         }
         let mut generic = Vec::new();
@@ -349,7 +368,7 @@ impl Router {
                     .iter()
                     .all(|m| scores[m] <= scores[a] || self.question_modes.contains(m))
             });
-            if let Some(m) = leads.filter(|_| concept_hits == 0) {
+            if let Some(m) = leads.filter(|_| !self.term_question.is_match(text)) {
                 Some(m)
             } else if concept_hits > 0 || !topical.is_empty() || self.term_question.is_match(text) {
                 Some(Mode::Concept)

@@ -279,12 +279,13 @@ impl Router {
         let mut scores: BTreeMap<Mode, f64> = BTreeMap::new();
         let mut fired = Vec::new();
         let mut request = 0.0;
-        // Clauses that describe the current stack ("we already run argo cd") are context, not topic.
-        // A clause that says what the team lacks ("we have no golden paths") is the topic: kept.
+        // What the message rules out ("not the whole platform") is not part of the request.
         let asked = self.not_asked.replace_all(text, " ");
         if asked.len() != text.len() {
             fired.push("context/not-asked-ignored".to_string());
         }
+        // Clauses that describe the current stack ("we already run argo cd") are context, not topic;
+        // one that says what the team lacks ("we have no golden paths") is the topic, and is kept.
         let scan = self.context.replace_all(&asked, |c: &regex::Captures| {
             if self.context_keep.is_match(&c[0]) {
                 c[0].to_string()
@@ -353,24 +354,17 @@ impl Router {
         // A question with no request to build anything is a concept question when it is about the
         // platform domain (a known concept or a topic), and out of scope when it is not.
         let decided = if request < self.request_threshold && question > 0.0 && out_of_scope == 0.0 {
-            // "metrics for platform success?" is answered by the measuring-success summary.
-            let answering = topical
-                .iter()
-                .copied()
-                .filter(|m| self.question_modes.contains(m))
-                .max_by(|a, b| {
-                    scores[a]
-                        .partial_cmp(&scores[b])
-                        .unwrap_or(std::cmp::Ordering::Equal)
-                });
-            let leads = answering.filter(|a| {
-                topical
-                    .iter()
-                    .all(|m| scores[m] <= scores[a] || self.question_modes.contains(m))
+            // "metrics for platform success?" is answered by the measuring-success summary: the
+            // leading topic's mode answers when it is marked to, unless this is "what is <term>?".
+            let term = self.term_question.is_match(text);
+            let leading = topical.iter().copied().max_by(|a, b| {
+                scores[a]
+                    .partial_cmp(&scores[b])
+                    .unwrap_or(std::cmp::Ordering::Equal)
             });
-            if let Some(m) = leads.filter(|_| !self.term_question.is_match(text)) {
+            if let Some(m) = leading.filter(|m| self.question_modes.contains(m) && !term) {
                 Some(m)
-            } else if concept_hits > 0 || !topical.is_empty() || self.term_question.is_match(text) {
+            } else if concept_hits > 0 || !topical.is_empty() || term {
                 Some(Mode::Concept)
             } else {
                 Some(Mode::OutOfScope)

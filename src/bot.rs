@@ -51,7 +51,7 @@ impl Bot {
         if ev.command == Some(Command::Reset) {
             self.store.save(thread, &fresh)?;
             let step = Step {
-                state: fresh.clone(),
+                state: fresh,
                 effects: vec![Effect::Say {
                     text: k.ui("reset.done").to_string(),
                 }],
@@ -64,7 +64,7 @@ impl Bot {
             &[("reason", &reason.chars().take(300).collect::<String>())],
         );
         let step = Step {
-            state: fresh.clone(),
+            state: fresh,
             effects: vec![Effect::Say { text }],
             changed: false,
         };

@@ -1089,3 +1089,51 @@ fn scoped_engagements_close_with_their_topics_next_steps_guarded_by_the_chosen_t
     assert!(text.contains("ApplicationSets selecting clusters"));
     assert!(!text.contains(flux_step.text()));
 }
+
+#[test]
+fn a_choice_question_gets_its_answer_and_an_offer_to_plan_it_and_plan_opens_that_engagement() {
+    let e = engine();
+    let q = "progressive delivery on eks - argo rollouts or flagger?";
+    let step = e.step(
+        &ThreadState::default(),
+        &Event {
+            user: "dana".into(),
+            text: Some(q.into()),
+            ..Event::default()
+        },
+    );
+    let replies = step.replies();
+    assert_eq!(replies.len(), 1);
+    let title = e
+        .router()
+        .spec(pavebot::engine::state::Mode::Delivery)
+        .expect("delivery")
+        .title
+        .clone();
+    assert!(replies[0].contains("Argo Rollouts"), "{}", replies[0]);
+    assert!(
+        replies[0]
+            .trim_end()
+            .ends_with(&format!("`plan` and I'll run the {title} engagement._")),
+        "{}",
+        replies[0]
+    );
+    assert!(step.state.engagement.is_none(), "the answer opens nothing");
+    // The offer is true: `plan` with the same message opens the delivery engagement.
+    let planned = e.step(&step.state, &cmd("dana", Command::Plan, q));
+    let eng = planned.state.engagement.expect("plan opens an engagement");
+    assert_eq!(eng.mode, pavebot::engine::state::Mode::Delivery);
+    // Definition questions get the answer alone.
+    for q in [
+        "what is kro?",
+        "what is argo rollouts vs flagger?",
+        "explain kargo",
+    ] {
+        let step = e.step(&ThreadState::default(), &cmd("dana", Command::Ask, q));
+        assert!(
+            !step.replies()[0].contains("`plan`"),
+            "{q}: {}",
+            step.replies()[0]
+        );
+    }
+}

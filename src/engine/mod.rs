@@ -34,6 +34,9 @@ use self::text::{clean, echo, pack, DISCORD_LIMIT};
 use crate::error::LoadError;
 use crate::knowledge::{fill, Knowledge};
 
+/// A concept answer offers the matching engagement when that mode's score reaches this (one topic rule).
+const OFFER_MIN_TOPIC: f64 = 2.5;
+
 /// What a slash command or a button press means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -721,13 +724,41 @@ impl Cx<'_> {
             }
             r
         });
-        let answer = self.answer(text, route.mode);
+        let mut answer = self.answer(text, route.mode);
+        if let Some(offer) = self.plan_offer(text, &route) {
+            answer.push_str("\n\n");
+            answer.push_str(&offer);
+        }
         self.say(answer);
         if self.st.engagement.is_none() {
             self.st.last_route = Some(route);
             self.st.pending = None;
             self.changed = true;
         }
+    }
+
+    /// After a concept answer to a question that is about a platform topic but does not ask for a
+    /// definition ("argo rollouts or flagger?", not "what is kro?"), an offer to design it for the team instead: the `plan`
+    /// command with the same message opens that engagement.
+    fn plan_offer(&self, text: &str, route: &RouteTrace) -> Option<String> {
+        let asks_definition = route.fired.iter().any(|f| f == "concept/what-is");
+        if route.mode != Mode::Concept
+            || self.st.engagement.is_some()
+            || asks_definition
+            || self.e.router.is_term_question(text)
+        {
+            return None;
+        }
+        let (mode, _) = route
+            .scores
+            .iter()
+            .filter_map(|(m, s)| Mode::from_id(m).map(|m| (m, *s)))
+            .find(|(m, s)| m.is_engagement() && *s >= OFFER_MIN_TOPIC)?;
+        let spec = self.e.router.spec(mode)?;
+        Some(fill(
+            &self.ui("concept.plan_offer"),
+            &[("title", &spec.title)],
+        ))
     }
 
     /// A concept answer, the out-of-scope pointer, or an honest "I don't know".

@@ -263,6 +263,11 @@ impl Router {
         })
     }
 
+    /// True for "what is <term>?"-style questions (a definition, nothing to design).
+    pub fn is_term_question(&self, text: &str) -> bool {
+        self.term_question.is_match(text)
+    }
+
     /// The spec of an engagement mode.
     pub fn spec(&self, mode: Mode) -> Option<&ModeSpec> {
         self.specs.iter().find(|s| s.mode == mode)

@@ -101,6 +101,7 @@ pub fn run(bot: &Bot, input: impl BufRead, mut out: impl Write, user: &str) -> a
             attachments: std::mem::take(&mut pending),
             command,
             roles: roles.clone(),
+            gate: None,
         };
         let outcome = bot.handle(&thread, &ev)?;
         for e in &outcome.step.effects {

@@ -19,14 +19,13 @@ pub mod bot;
 pub mod config;
 pub mod console;
 pub mod discord;
-pub mod engine;
-pub mod error;
-pub mod knowledge;
-pub mod loadbench;
-pub mod mem;
 pub mod replay;
 pub mod serial;
 pub mod store;
+
+/// The pure engine (crate `pavebot-engine`), re-exported under its old path.
+pub use pavebot_engine as engine;
+pub use pavebot_engine::{error, knowledge};
 
 use engine::Engine;
 
@@ -36,7 +35,7 @@ pub fn engine_from(cfg: &config::Config) -> Result<Engine, error::LoadError> {
     let kb = if cfg.replies_dir.is_empty() {
         knowledge::Knowledge::embedded()?
     } else {
-        knowledge::Knowledge::from_dir(std::path::Path::new(&cfg.replies_dir))?
+        knowledge_from_dir(std::path::Path::new(&cfg.replies_dir))?
     };
     Engine::new(
         include_str!("../config/routing.toml"),
@@ -45,4 +44,24 @@ pub fn engine_from(cfg: &config::Config) -> Result<Engine, error::LoadError> {
         cfg.engine_limits(),
         cfg.approver_roles.clone(),
     )
+}
+
+/// Loads `replies/` from `replies_dir` (a directory laid out like the project's `replies/`) and the
+/// Defaults table from the compiled-in copy. The engine does no IO: this reads the files for it.
+pub fn knowledge_from_dir(
+    replies_dir: &std::path::Path,
+) -> Result<knowledge::Knowledge, error::LoadError> {
+    knowledge::Knowledge::load_with(|path| match path.strip_prefix("replies/") {
+        Some(rel) => {
+            let full = replies_dir.join(rel);
+            std::fs::read_to_string(&full).map_err(|e| {
+                error::LoadError::new(full.display().to_string(), format!("cannot read: {e}"))
+            })
+        }
+        None => knowledge::EMBEDDED
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, t)| (*t).to_string())
+            .ok_or_else(|| error::LoadError::new(path, "not compiled in")),
+    })
 }

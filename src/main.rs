@@ -63,12 +63,6 @@ enum Sub {
         /// The thread key.
         thread: String,
     },
-    /// Load benchmark: drive many concurrent engagements and report throughput, latency and memory.
-    Bench {
-        /// Options for the load benchmark (see `pavebot bench -- --help`).
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<String>,
-    },
 }
 
 fn main() -> ExitCode {
@@ -165,10 +159,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "{}",
                 serde_json::to_string_pretty(&state)?
             )?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Some(Sub::Bench { args }) => {
-            pavebot::loadbench::main(engine, &args)?;
             Ok(ExitCode::SUCCESS)
         }
         None => match std::env::var("DISCORD_TOKEN") {

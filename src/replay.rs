@@ -94,6 +94,14 @@ pub fn parse_event(line: &str) -> Result<(String, Event), (Option<String>, Strin
             .collect::<Result<_, _>>()?,
         Some(_) => return Err((t, "\"roles\" must be a list of strings".into())),
     };
+    let gate = match obj.get("gate") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) => match n.as_u64() {
+            Some(g @ 1..=4) => Some(g as u8),
+            _ => return Err((t, "\"gate\" must be a phase number from 1 to 4".into())),
+        },
+        Some(_) => return Err((t, "\"gate\" must be a phase number from 1 to 4".into())),
+    };
     Ok((
         thread,
         Event {
@@ -102,6 +110,7 @@ pub fn parse_event(line: &str) -> Result<(String, Event), (Option<String>, Strin
             attachments,
             command,
             roles,
+            gate,
         },
     ))
 }

@@ -3,15 +3,14 @@
 //! [`Dispatcher::submit`] applies events for one thread one at a time, in the order they were
 //! submitted, while different threads proceed in parallel. Each thread has a FIFO lock (tokio's
 //! `Mutex` queues waiters fairly); the blocking sled work runs on tokio's blocking pool. Locks for idle
-//! threads are dropped, so memory does not grow with the number of threads ever seen, and every
-//! [`crate::mem::RELEASE_EVERY`] events the allocator's free pages are handed back to the system.
+//! threads are dropped, so memory does not grow with the number of threads ever seen.
 //!
 //! [`Dispatcher::shutdown`] stops taking new events, waits for the ones in flight and flushes sled.
 //! [`Gate`] and [`GatedLines`] do the same for the line-driven adapters (`replay`, `console`).
 
 use std::collections::HashMap;
 use std::io::{self, BufRead, Read};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 use tokio::sync::{Mutex as AsyncMutex, Notify, Semaphore};
@@ -47,8 +46,6 @@ pub struct Dispatcher {
     // Bounds the sled work running at once (a few per core): without it every queued thread got a
     // blocking-pool thread of its own, and memory grew with the number of concurrent engagements.
     workers: Arc<Semaphore>,
-    // Events handled, for returning freed memory every `mem::RELEASE_EVERY` events.
-    handled: Arc<AtomicU64>,
 }
 
 struct InFlight<'a>(&'a Dispatcher);
@@ -73,7 +70,6 @@ impl Dispatcher {
             workers: Arc::new(Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()) * 2,
             )),
-            handled: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -107,13 +103,8 @@ impl Dispatcher {
         let bot = self.bot.clone();
         let locks = self.locks.clone();
         let t = thread.to_string();
-        let handled = self.handled.clone();
         let result = tokio::task::spawn_blocking(move || {
             let r = bot.handle(&t, &event);
-            if (handled.fetch_add(1, Ordering::Relaxed) + 1) % crate::mem::RELEASE_EVERY == 0 {
-                // Still holding the worker permit, so this counts against the bound on sled work.
-                crate::mem::release_free_memory();
-            }
             drop(permit);
             drop(turn);
             let mut map = locks.lock().unwrap_or_else(|p| p.into_inner());

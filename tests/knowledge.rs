@@ -167,7 +167,7 @@ impl Copy {
     }
 
     fn load(&self) -> Result<Knowledge, pavebot::error::LoadError> {
-        Knowledge::from_dir(&self.0)
+        pavebot::knowledge_from_dir(&self.0)
     }
 }
 

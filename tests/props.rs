@@ -84,6 +84,7 @@ fn event() -> impl Strategy<Value = Event> {
             text,
             command,
             roles: role.map(|r| vec![r.to_string()]).unwrap_or_default(),
+            gate: None,
             attachments: att
                 .map(|(f, c)| {
                     vec![Attachment {

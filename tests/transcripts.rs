@@ -153,6 +153,7 @@ fn parse(name: &str, text: &str, base: &Path) -> Result<Vec<Item>, String> {
                     attachments,
                     command,
                     roles,
+                    gate: None,
                 },
                 expects: vec![],
             }));

@@ -19,6 +19,7 @@ struct FuzzEvent {
     command: Option<u8>,
     attachments: Vec<(u8, String)>,
     approver: bool,
+    gate: Option<u8>,
 }
 
 const USERS: [&str; 3] = ["alice", "bob", "@everyone"];
@@ -51,6 +52,7 @@ fuzz_target!(|events: Vec<FuzzEvent>| {
             } else {
                 vec![]
             },
+            gate: fe.gate.map(|g| g % 5),
         };
         let step = e.step(&state, &ev);
         for r in step.replies() {

@@ -521,6 +521,7 @@ async fn slash(ctx: Ctx<'_>, command: Command, text: Option<String>) -> Result<(
         attachments: vec![],
         command: Some(command),
         roles,
+        gate: None,
     };
     let _typing = matches!(command, Command::Plan | Command::Export | Command::Back)
         .then(|| channel.start_typing(&sctx.http));
@@ -606,6 +607,7 @@ async fn on_message(
         attachments,
         command: None,
         roles,
+        gate: None,
     };
     let outcome = data.dispatcher.submit(&key, ev).await?;
     let sink = Sink::Channel {
@@ -734,6 +736,7 @@ async fn on_component(
                     Command::Revise
                 }),
                 roles,
+                gate: None,
             };
             let outcome = data.dispatcher.submit(&thread, ev).await?;
             let denied = outcome
@@ -859,6 +862,7 @@ async fn on_modal(
         attachments: vec![],
         command: None,
         roles,
+        gate: None,
     };
     let outcome = data.dispatcher.submit(&thread, ev).await?;
     interaction_deliver(ctx, data, &thread, mi.channel_id, &mi.token, &outcome.step).await

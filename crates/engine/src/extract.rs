@@ -452,7 +452,7 @@ mod tests {
     use super::*;
 
     fn ex() -> Extractor {
-        Extractor::parse(include_str!("../../config/extract.toml")).unwrap()
+        Extractor::parse(include_str!("../../../config/extract.toml")).unwrap()
     }
 
     fn keys(h: &[Hit]) -> Vec<&str> {

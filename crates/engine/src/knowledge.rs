@@ -7,7 +7,6 @@
 //! without words or a placeholder the engine does not know is a [`LoadError`] naming the file.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use serde::Deserialize;
 
@@ -177,7 +176,7 @@ pub const FACT_PREFIXES: [&str; 17] = [
 
 macro_rules! embedded {
     ($($path:literal),* $(,)?) => {
-        &[$(($path, include_str!(concat!("../", $path)))),*]
+        &[$(($path, include_str!(concat!("../../../", $path)))),*]
     };
 }
 
@@ -688,24 +687,6 @@ impl Knowledge {
         })
     }
 
-    /// Loads `replies/` from `replies_dir` (a directory laid out like the project's `replies/`) and the
-    /// Defaults table from the compiled-in `config/defaults.toml`.
-    pub fn from_dir(replies_dir: &Path) -> Result<Knowledge, LoadError> {
-        Knowledge::load_with(|path| match path.strip_prefix("replies/") {
-            Some(rel) => {
-                let full = replies_dir.join(rel);
-                std::fs::read_to_string(&full).map_err(|e| {
-                    LoadError::new(full.display().to_string(), format!("cannot read: {e}"))
-                })
-            }
-            None => EMBEDDED
-                .iter()
-                .find(|(p, _)| *p == path)
-                .map(|(_, t)| (*t).to_string())
-                .ok_or_else(|| LoadError::new(path, "not compiled in")),
-        })
-    }
-
     /// Loads every file through `read` (path relative to the project root) and validates the whole.
     pub fn load_with(
         read: impl Fn(&str) -> Result<String, LoadError>,
@@ -751,11 +732,7 @@ impl Knowledge {
                     c.normalised = c
                         .groups
                         .iter()
-                        .map(|g| {
-                            g.iter()
-                                .map(|a| crate::engine::concepts::normalise(a))
-                                .collect()
-                        })
+                        .map(|g| g.iter().map(|a| crate::concepts::normalise(a)).collect())
                         .collect();
                     c
                 })

@@ -1,5 +1,5 @@
 //! `cargo bench`: micro benchmarks of the engine and of one durable event (criterion), then the load
-//! benchmark (`pavebot::loadbench`, the same code as `pavebot bench`).
+//! benchmark (`pavebot::loadbench`, the same code as `pavebot-bench`).
 //!
 //! - `cargo bench` runs everything; the load part uses `--threads 100,1000` unless
 //!   `PAVEBOT_LOAD_ARGS` says otherwise (e.g. `PAVEBOT_LOAD_ARGS="--threads 100,1000,10000"`).
@@ -14,8 +14,8 @@ use criterion::{black_box, BatchSize, Criterion};
 use pavebot::bot::Bot;
 use pavebot::engine::state::ThreadState;
 use pavebot::engine::{Engine, Event};
-use pavebot::loadbench::script;
 use pavebot::store::Store;
+use pavebot_bench::loadbench::script;
 
 /// The states along the benchmark engagement: `states[i]` is the state before `script[i]`.
 fn states(engine: &Engine) -> (Vec<ThreadState>, Vec<Event>) {
@@ -191,7 +191,7 @@ fn main() {
             .collect()
     };
     println!("\nload: pavebot bench {}", load_args.join(" "));
-    if let Err(e) = pavebot::loadbench::main(engine, &load_args) {
+    if let Err(e) = pavebot_bench::loadbench::main(engine, &load_args) {
         eprintln!("load benchmark failed: {e:#}");
         std::process::exit(1);
     }

@@ -11,7 +11,9 @@
 //! 4. carry out `step.effects` in order.
 
 pub mod concepts;
+pub mod error;
 pub mod extract;
+pub mod knowledge;
 pub mod plan;
 pub mod recon;
 pub mod render;
@@ -101,6 +103,12 @@ pub struct Event {
     pub command: Option<Command>,
     /// The sender's role names.
     pub roles: Vec<String>,
+    /// For a confirmation: the phase of the gate the sender saw open (a button carries it; an
+    /// adapter may stamp a typed "yes" with the gate it last showed). A confirmation for a gate that
+    /// is no longer open is refused, so two presses at once pass one gate. `None` confirms whatever
+    /// gate is open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate: Option<u8>,
 }
 
 /// What the adapter should do.
@@ -303,8 +311,8 @@ impl Engine {
     /// The engine with the project's own data files (compiled in) and default limits.
     pub fn embedded() -> Result<Engine, LoadError> {
         Engine::new(
-            include_str!("../../config/routing.toml"),
-            include_str!("../../config/extract.toml"),
+            include_str!("../../../config/routing.toml"),
+            include_str!("../../../config/extract.toml"),
             Knowledge::embedded()?,
             Limits::default(),
             vec!["platform-lead".to_string()],
@@ -349,6 +357,7 @@ impl Engine {
             changed: false,
             user: clean(&ev.user),
             roles: ev.roles.clone(),
+            gate: ev.gate,
         };
         let raw = ev.text.as_deref().unwrap_or("");
         let chars = raw.chars().count();
@@ -532,6 +541,7 @@ struct Cx<'e> {
     changed: bool,
     user: String,
     roles: Vec<String>,
+    gate: Option<u8>,
 }
 
 impl Cx<'_> {
@@ -1445,6 +1455,13 @@ impl Cx<'_> {
             self.say(t);
             return;
         };
+        if let Some(g) = self.gate {
+            if eng.awaiting != Awaiting::Confirmation || eng.phase != g {
+                let t = fill(self.k().ui("gate.stale"), &[("phase", &g.to_string())]);
+                self.say(t);
+                return;
+            }
+        }
         match eng.awaiting {
             Awaiting::Inputs => {
                 self.answer_inputs_first();

@@ -1,4 +1,4 @@
-//! `pavebot bench`: the load benchmark.
+//! `pavebot-bench`: the load benchmark.
 //!
 //! One run measures, on the same machine and the same disk:
 //!
@@ -26,16 +26,16 @@ use anyhow::Context;
 use clap::Parser;
 use serde::Serialize;
 
-use crate::bot::Bot;
-use crate::engine::state::{Awaiting, Mode, ThreadState};
-use crate::engine::{Command, Engine, Event};
-use crate::serial::Dispatcher;
-use crate::store::Store;
+use pavebot::bot::Bot;
+use pavebot::engine::state::{Awaiting, Mode, ThreadState};
+use pavebot::engine::{Command, Engine, Event};
+use pavebot::serial::Dispatcher;
+use pavebot::store::Store;
 
-/// Options of `pavebot bench`.
+/// Options of `pavebot-bench`.
 #[derive(Debug, Clone, Parser)]
 #[command(
-    name = "pavebot bench",
+    name = "pavebot-bench",
     about = "Load benchmark: concurrent full_build engagements over a real sled database, with the bare sled insert+flush floor measured in the same run"
 )]
 pub struct Options {
@@ -93,7 +93,7 @@ impl Options {
     /// Parses command-line style arguments (without the program name).
     pub fn parse_args(args: &[String]) -> Result<Options, clap::Error> {
         Options::try_parse_from(
-            std::iter::once("pavebot bench".to_string()).chain(args.iter().cloned()),
+            std::iter::once("pavebot-bench".to_string()).chain(args.iter().cloned()),
         )
     }
 

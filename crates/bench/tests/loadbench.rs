@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use pavebot::engine::state::{Awaiting, Mode};
 use pavebot::engine::Engine;
-use pavebot::loadbench::{run, script, Options, Report};
 use pavebot::store::Store;
+use pavebot_bench::loadbench::{run, script, Options, Report};
 
 const TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -174,14 +174,14 @@ fn quick_run_completes_every_engagement_and_the_states_are_in_sled() {
 }
 
 /// Runs the real binary with a timeout; returns (success, stdout, stderr).
-fn pavebot(a: &[&str]) -> (bool, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pavebot"))
+fn bench(a: &[&str]) -> (bool, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pavebot-bench"))
         .args(a)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("pavebot starts");
+        .expect("pavebot-bench starts");
     let start = Instant::now();
     loop {
         if child.try_wait().expect("wait").is_some() {
@@ -189,7 +189,7 @@ fn pavebot(a: &[&str]) -> (bool, String, String) {
         }
         if start.elapsed() > TIMEOUT {
             let _ = child.kill();
-            panic!("pavebot {a:?} did not finish within {TIMEOUT:?}");
+            panic!("pavebot-bench {a:?} did not finish within {TIMEOUT:?}");
         }
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -203,15 +203,7 @@ fn pavebot(a: &[&str]) -> (bool, String, String) {
 
 #[test]
 fn bench_subcommand_prints_a_json_report_and_a_table() {
-    let (ok, out, err) = pavebot(&[
-        "bench",
-        "--quick",
-        "--json",
-        "--threads",
-        "12",
-        "--concurrency",
-        "4",
-    ]);
+    let (ok, out, err) = bench(&["--quick", "--json", "--threads", "12", "--concurrency", "4"]);
     assert!(ok, "stderr: {err}");
     let v: serde_json::Value = serde_json::from_str(&out).expect("--json prints JSON");
     assert_eq!(v["all_ok"], true);
@@ -233,7 +225,7 @@ fn bench_subcommand_prints_a_json_report_and_a_table() {
     assert_eq!(sweep[1]["target"], 1000);
     assert_eq!(sweep[1]["cold"]["errors"], 0);
 
-    let (ok, out, err) = pavebot(&["bench", "--quick", "--json", "--stored", "0"]);
+    let (ok, out, err) = bench(&["--quick", "--json", "--stored", "0"]);
     assert!(ok, "stderr: {err}");
     let v: serde_json::Value = serde_json::from_str(&out).expect("--json prints JSON");
     assert_eq!(
@@ -242,7 +234,7 @@ fn bench_subcommand_prints_a_json_report_and_a_table() {
         "--stored 0 skips the sweep"
     );
 
-    let (ok, out, err) = pavebot(&["bench", "--quick", "--threads", "5"]);
+    let (ok, out, err) = bench(&["--quick", "--threads", "5"]);
     assert!(ok, "stderr: {err}");
     assert!(out.contains("floor: bare sled insert + flush"), "{out}");
     assert!(out.contains("zero errors"), "{out}");
@@ -252,22 +244,22 @@ fn bench_subcommand_prints_a_json_report_and_a_table() {
 #[test]
 fn bad_bench_arguments_are_short_clear_errors() {
     for a in [
-        &["bench", "--threads", "0"][..],
-        &["bench", "--threads", "ten"],
-        &["bench", "--no-such-flag"],
-        &["bench", "--workers", "0", "--quick"],
-        &["bench", "--concurrency", "0", "--quick"],
-        &["bench", "--stored", "500,100", "--quick"],
-        &["bench", "--stored", "10,x", "--quick"],
-        &["bench", "--probe", "0", "--quick"],
+        &["--threads", "0"][..],
+        &["--threads", "ten"],
+        &["--no-such-flag"],
+        &["--workers", "0", "--quick"],
+        &["--concurrency", "0", "--quick"],
+        &["--stored", "500,100", "--quick"],
+        &["--stored", "10,x", "--quick"],
+        &["--probe", "0", "--quick"],
     ] {
-        let (ok, _out, err) = pavebot(a);
+        let (ok, _out, err) = bench(a);
         assert!(!ok, "{a:?} should fail");
-        assert!(err.starts_with("pavebot: "), "{a:?}: {err}");
+        assert!(err.starts_with("pavebot-bench: "), "{a:?}: {err}");
         assert!(!err.contains("panicked"), "{a:?}: {err}");
         assert!(err.lines().count() <= 6, "{a:?}: {err}");
     }
-    let (ok, out, _) = pavebot(&["bench", "--", "--help"]);
+    let (ok, out, _) = bench(&["--help"]);
     assert!(ok);
     assert!(out.contains("--threads"), "{out}");
 }

@@ -2,7 +2,7 @@
 //!
 //! A [`ThreadState`] is plain data (serde, no behaviour beyond small helpers). It is what the store
 //! writes to sled, one record per thread, and it carries its `schema_version` so that older records can
-//! be migrated on read (see [`crate::store`]). Decisions, conflicts and the checklist are *not* stored:
+//! be migrated on read (by the bot crate's store). Decisions, conflicts and the checklist are *not* stored:
 //! they are derived from the inputs every time, so they can never disagree with them.
 
 use std::collections::BTreeMap;

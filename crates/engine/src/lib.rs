@@ -15,6 +15,7 @@ pub mod error;
 pub mod extract;
 pub mod knowledge;
 pub mod plan;
+pub mod profile;
 pub mod recon;
 pub mod render;
 pub mod router;
@@ -215,6 +216,10 @@ pub struct View {
     pub conflicts: Vec<String>,
     /// The Quality Checklist, once the plan exists.
     pub checklist: Option<Checklist>,
+    /// The typed team profile read so far (`{}` before an engagement).
+    pub profile: serde_json::Value,
+    /// Where each profile fact came from, keyed like `profile` (`teams.app`, `stack.gitops`).
+    pub profile_sources: BTreeMap<String, String>,
 }
 
 /// One input as the contract shows it.
@@ -420,6 +425,8 @@ impl Engine {
                 decisions: BTreeMap::new(),
                 conflicts: vec![],
                 checklist: None,
+                profile: serde_json::json!({}),
+                profile_sources: BTreeMap::new(),
             };
         };
         let spec = self.spec(eng.mode);
@@ -442,6 +449,7 @@ impl Engine {
                 ))
             })
             .collect();
+        let (profile, profile_sources) = eng.profile.contract();
         let mut view = View {
             mode: Some(eng.mode),
             phase: Some(eng.phase),
@@ -451,6 +459,8 @@ impl Engine {
             decisions: BTreeMap::new(),
             conflicts: vec![],
             checklist: None,
+            profile,
+            profile_sources,
         };
         if eng.phase >= 2 || eng.awaiting != Awaiting::Inputs && spec.phase1 == "skip" {
             let mut plan = Plan::build(&self.kb, eng, spec);
@@ -1053,6 +1063,7 @@ impl Cx<'_> {
             history: vec![],
             audit: vec![],
             route: route.clone(),
+            profile: Default::default(),
         });
         self.changed = true;
         let (_, notes, _) = self.take_inputs(text, attachments);

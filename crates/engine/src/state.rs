@@ -257,6 +257,9 @@ pub struct Engagement {
     pub audit: Vec<AuditEntry>,
     /// Why this mode was chosen.
     pub route: RouteTrace,
+    /// The typed team profile (records written before it existed read as empty).
+    #[serde(default)]
+    pub profile: crate::profile::Profile,
 }
 
 /// A clarifying question that is waiting for an answer.

@@ -311,3 +311,32 @@ impl Engagement {
         !self.items(slot).is_empty()
     }
 }
+
+impl ThreadState {
+    /// The running engagement, if any.
+    pub fn engaged(&self) -> Option<&Engagement> {
+        self.engagement.as_ref()
+    }
+
+    /// The current phase while an engagement runs.
+    pub fn phase(&self) -> Option<u8> {
+        self.engaged().map(|e| e.phase)
+    }
+
+    /// What the thread waits for (`Nothing` outside an engagement).
+    pub fn awaiting(&self) -> Awaiting {
+        self.engaged().map_or(Awaiting::Nothing, |e| e.awaiting)
+    }
+
+    /// The phase of the open STOP gate, if one is open.
+    pub fn open_gate(&self) -> Option<u8> {
+        self.engaged()
+            .filter(|e| e.awaiting == Awaiting::Confirmation)
+            .map(|e| e.phase)
+    }
+
+    /// Who started the running engagement.
+    pub fn owner(&self) -> Option<&str> {
+        self.engaged().map(|e| e.owner.as_str())
+    }
+}

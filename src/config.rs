@@ -1,17 +1,25 @@
-//! Configuration: `config/default.toml` (compiled in), then a user file, then `PAVEBOT_*` environment
-//! variables. Secrets come only from the environment (`DISCORD_TOKEN`), never from a file.
+//! Configuration: `config/pavebot.toml` (compiled in; documents every key), then a user file
+//! (`--config FILE`, or `./pavebot.toml` when present), then `PAVEBOT_<SECTION>_<KEY>` environment
+//! variables. Layering, value parsing and error locations are figment's. Secrets come only from the
+//! environment (`DISCORD_TOKEN`), never from a file.
 //!
-//! Parsing works on strings ([`Config::parse_layers`]) so tests need no files or environment.
+//! Parsing works on strings and variable pairs ([`Config::parse_layers`]) so tests need no files or
+//! environment.
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use figment::value::{Dict, Map, Value};
+use figment::{Error as FigmentError, Figment, Metadata, Profile, Provider};
+use serde::{Deserialize, Deserializer};
 
 use crate::engine::Limits;
 use crate::error::LoadError;
 
-/// The compiled-in defaults.
-pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+/// Where the compiled-in settings come from, for messages.
+pub const SETTINGS_FILE: &str = "config/pavebot.toml";
+
+/// The compiled-in operator settings: every key with its default and its documentation.
+pub const SETTINGS_TOML: &str = include_str!("../config/pavebot.toml");
 
 /// Limits section.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -32,14 +40,17 @@ pub struct LimitsConfig {
 #[serde(deny_unknown_fields)]
 pub struct DiscordConfig {
     /// Guilds served (empty: all).
+    #[serde(deserialize_with = "list")]
     pub guilds: Vec<u64>,
     /// Channels served (empty: all).
+    #[serde(deserialize_with = "list")]
     pub channels: Vec<u64>,
     /// This process's shard.
     pub shard_id: u32,
     /// Total shards.
     pub shard_count: u32,
     /// REST proxy base URL ("" = none).
+    #[serde(deserialize_with = "text")]
     pub proxy: String,
     /// Thread auto-archive minutes.
     pub thread_auto_archive_minutes: u16,
@@ -52,10 +63,13 @@ pub struct DiscordConfig {
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// sled directory.
+    #[serde(deserialize_with = "path")]
     pub data_dir: PathBuf,
     /// replies/ override ("" = compiled in).
+    #[serde(deserialize_with = "text")]
     pub replies_dir: String,
     /// Approver role names.
+    #[serde(deserialize_with = "list")]
     pub approver_roles: Vec<String>,
     /// Input limits.
     pub limits: LimitsConfig,
@@ -64,22 +78,27 @@ pub struct Config {
 }
 
 impl Config {
-    /// Merges the defaults, an optional user file's text and environment pairs, then validates.
+    /// Merges the compiled-in settings, an optional user file's `(name, text)` and
+    /// `PAVEBOT_*` environment pairs, then validates.
     pub fn parse_layers(
         user: Option<(&str, &str)>,
         env: &[(String, String)],
     ) -> Result<Config, LoadError> {
-        let mut root: toml::Table = toml::from_str(DEFAULT_TOML)
-            .map_err(|e| LoadError::new("config/default.toml", e.to_string()))?;
+        let defaults: toml::Table = toml::from_str(SETTINGS_TOML)
+            .map_err(|e| LoadError::new(SETTINGS_FILE, one_line(&e.to_string())))?;
+        let mut fig = Figment::from(Named::toml(SETTINGS_FILE, SETTINGS_TOML));
         if let Some((name, text)) = user {
-            let over: toml::Table = toml::from_str(text)
-                .map_err(|e| LoadError::new(name, e.to_string().trim().replace('\n', " ")))?;
-            merge(&mut root, over, name, "")?;
+            let table: toml::Table =
+                toml::from_str(text).map_err(|e| LoadError::new(name, one_line(&e.to_string())))?;
+            known_keys_only(&defaults, &table, name, "")?;
+            fig = fig.merge(Named::toml(name, text));
         }
-        apply_env(&mut root, env, "PAVEBOT")?;
-        let cfg: Config = toml::Value::Table(root)
-            .try_into()
-            .map_err(|e: toml::de::Error| LoadError::new("configuration", e.to_string()))?;
+        for (path, var) in env_names(&defaults, "") {
+            if let Some((_, raw)) = env.iter().find(|(n, _)| *n == var) {
+                fig = fig.merge(Named::env(&var, &path, raw));
+            }
+        }
+        let cfg: Config = fig.extract().map_err(explain)?;
         cfg.validate()?;
         Ok(cfg)
     }
@@ -137,9 +156,74 @@ impl Config {
     }
 }
 
-fn merge(
-    base: &mut toml::Table,
-    over: toml::Table,
+/// A figment layer with a name a reader recognises in errors: a TOML text, or one environment
+/// variable (its value parsed the way figment's `Env` provider parses values).
+struct Named {
+    name: String,
+    data: Result<Dict, FigmentError>,
+}
+
+impl Named {
+    fn toml(name: &str, text: &str) -> Named {
+        use figment::providers::Format;
+        let data = figment::providers::Toml::string(text)
+            .data()
+            .map(|mut m| m.remove(&Profile::Default).unwrap_or_default());
+        Named {
+            name: name.to_string(),
+            data,
+        }
+    }
+
+    fn env(var: &str, path: &str, raw: &str) -> Named {
+        let value: Value = raw.parse().unwrap_or_else(|e| match e {});
+        let data = figment::util::nest(path, value)
+            .into_dict()
+            .ok_or_else(|| FigmentError::from(format!("{var}: not a key")));
+        Named {
+            name: format!("environment {var}"),
+            data,
+        }
+    }
+}
+
+impl Provider for Named {
+    fn metadata(&self) -> Metadata {
+        Metadata::named(self.name.clone())
+    }
+
+    fn data(&self) -> Result<Map<Profile, Dict>, FigmentError> {
+        let dict = self.data.clone()?;
+        Ok(Profile::Default.collect(dict))
+    }
+}
+
+/// One line naming where a bad value came from: `<file or environment VAR>: <what is wrong>`.
+fn explain(e: FigmentError) -> LoadError {
+    let source = e
+        .metadata
+        .as_ref()
+        .map_or_else(|| "configuration".to_string(), |m| m.name.to_string());
+    let key = e.path.join(".");
+    let what = match &e.kind {
+        figment::error::Kind::UnknownField(field, _) if key.is_empty() => {
+            format!("unknown key {field:?}")
+        }
+        figment::error::Kind::UnknownField(field, _) => format!("unknown key \"{key}.{field}\""),
+        kind if key.is_empty() => one_line(&kind.to_string()),
+        kind => format!("{key}: {}", one_line(&kind.to_string())),
+    };
+    LoadError::new(source, what)
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Rejects a user file's keys the settings file does not have (with the file's name).
+fn known_keys_only(
+    base: &toml::Table,
+    over: &toml::Table,
     file: &str,
     prefix: &str,
 ) -> Result<(), LoadError> {
@@ -149,62 +233,87 @@ fn merge(
         } else {
             format!("{prefix}.{k}")
         };
-        match (base.get_mut(&k), v) {
-            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o, file, &path)?,
-            (Some(slot), v) => *slot = v,
+        match (base.get(k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => {
+                known_keys_only(b, o, file, &path)?
+            }
+            (Some(_), _) => {}
             (None, _) => return Err(LoadError::new(file, format!("unknown key {path:?}"))),
         }
     }
     Ok(())
 }
 
-fn apply_env(
-    table: &mut toml::Table,
-    env: &[(String, String)],
-    prefix: &str,
-) -> Result<(), LoadError> {
-    for (k, v) in table.iter_mut() {
-        let name = format!("{prefix}_{}", k.to_uppercase());
-        if let toml::Value::Table(t) = v {
-            apply_env(t, env, &name)?;
-            continue;
+/// Every settings key as `(dotted.path, PAVEBOT_DOTTED_PATH)`.
+fn env_names(table: &toml::Table, prefix: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (k, v) in table {
+        let path = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match v {
+            toml::Value::Table(t) => out.extend(env_names(t, &path)),
+            _ => {
+                let var = format!("PAVEBOT_{}", path.replace('.', "_").to_uppercase());
+                out.push((path, var));
+            }
         }
-        let Some((_, raw)) = env.iter().find(|(n, _)| *n == name) else {
-            continue;
-        };
-        let err = |what: &str| {
-            LoadError::new(
-                format!("environment {name}"),
-                format!("expected {what}, got {raw:?}"),
-            )
-        };
-        *v = match v {
-            toml::Value::Integer(_) => {
-                toml::Value::Integer(raw.trim().parse().map_err(|_| err("an integer"))?)
-            }
-            toml::Value::Boolean(_) => {
-                toml::Value::Boolean(raw.trim().parse().map_err(|_| err("true or false"))?)
-            }
-            toml::Value::Array(_) => {
-                let items = raw.split(',').map(str::trim).filter(|s| !s.is_empty());
-                let parsed: Result<Vec<toml::Value>, LoadError> =
-                    if name.ends_with("GUILDS") || name.ends_with("CHANNELS") {
-                        items
-                            .map(|s| {
-                                s.parse::<i64>()
-                                    .map(toml::Value::Integer)
-                                    .map_err(|_| err("comma-separated ids"))
-                            })
-                            .collect()
-                    } else {
-                        Ok(items.map(|s| toml::Value::String(s.to_string())).collect())
-                    };
-                toml::Value::Array(parsed?)
-            }
-            _ => toml::Value::String(raw.clone()),
-        };
     }
-    Ok(())
+    out
+}
+
+/// A text setting: a string, or a bare number or boolean from the environment (`PAVEBOT_DATA_DIR=2024`).
+fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Scalar {
+        S(String),
+        U(u64),
+        I(i64),
+        F(f64),
+        B(bool),
+    }
+    Ok(match Scalar::deserialize(d)? {
+        Scalar::S(s) => s,
+        Scalar::U(n) => n.to_string(),
+        Scalar::I(n) => n.to_string(),
+        Scalar::F(n) => n.to_string(),
+        Scalar::B(b) => b.to_string(),
+    })
+}
+
+fn path<'de, D: Deserializer<'de>>(d: D) -> Result<PathBuf, D::Error> {
+    text(d).map(PathBuf::from)
+}
+
+/// A list: an array, or (from the environment) one comma-separated value.
+fn list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: std::str::FromStr + Deserialize<'de>,
+    T::Err: std::fmt::Display,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany<T> {
+        Many(Vec<T>),
+        One(#[serde(deserialize_with = "text")] String),
+    }
+    match OneOrMany::<T>::deserialize(d)? {
+        OneOrMany::Many(v) => Ok(v),
+        OneOrMany::One(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse().map_err(|e| {
+                    serde::de::Error::custom(format!("expected a comma-separated list: {s:?}: {e}"))
+                })
+            })
+            .collect(),
+    }
 }
 
 #[cfg(test)]
@@ -240,5 +349,63 @@ mod tests {
         let e =
             Config::parse_layers(Some(("u.toml", "[discord]\nshard_id = 2\n")), &[]).unwrap_err();
         assert!(e.to_string().contains("shard_id"), "{e}");
+    }
+
+    #[test]
+    fn environment_lists_and_scalars_parse_like_the_file() {
+        let env = vec![
+            ("PAVEBOT_DISCORD_GUILDS".to_string(), "123, 456".to_string()),
+            ("PAVEBOT_DISCORD_CHANNELS".to_string(), "789".to_string()),
+            ("PAVEBOT_DATA_DIR".to_string(), "2024".to_string()),
+            ("PAVEBOT_NOT_A_SETTING".to_string(), "ignored".to_string()),
+        ];
+        let c = Config::parse_layers(None, &env).unwrap();
+        assert_eq!(c.discord.guilds, vec![123, 456]);
+        assert_eq!(c.discord.channels, vec![789]);
+        assert_eq!(c.data_dir, PathBuf::from("2024"));
+        let e = Config::parse_layers(None, &[("PAVEBOT_DISCORD_GUILDS".into(), "12,x".into())])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("PAVEBOT_DISCORD_GUILDS"), "{e}");
+        assert!(!e.contains('\n'), "one line: {e}");
+    }
+
+    #[test]
+    fn file_errors_name_the_file_and_the_key_on_one_line() {
+        let e = Config::parse_layers(Some(("u.toml", "[limits]\ncache_mb = \"big\"\n")), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("u.toml") && e.contains("limits.cache_mb"), "{e}");
+        let e = Config::parse_layers(Some(("u.toml", "[discord]\nnope = 1\n")), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("u.toml") && e.contains("unknown key \"discord.nope\""),
+            "{e}"
+        );
+        let e = Config::parse_layers(Some(("u.toml", "data_dir = [unclosed\n")), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("u.toml") && !e.contains('\n'), "{e}");
+    }
+
+    #[test]
+    fn the_settings_file_documents_every_key() {
+        let is_key = |l: &str| !l.starts_with('#') && !l.starts_with('[') && l.contains(" = ");
+        let lines: Vec<&str> = SETTINGS_TOML.lines().collect();
+        let mut keys = 0;
+        for (i, l) in lines.iter().enumerate().filter(|(_, l)| is_key(l)) {
+            keys += 1;
+            // A key, or a run of related keys, sits right under its comment.
+            let above = lines[..i].iter().rev().find(|l| !is_key(l));
+            assert!(
+                above.is_some_and(|a| a.starts_with('#')),
+                "{SETTINGS_FILE}: {l:?} has no comment above it"
+            );
+        }
+        assert_eq!(
+            keys,
+            env_names(&toml::from_str(SETTINGS_TOML).unwrap(), "").len()
+        );
     }
 }

@@ -20,7 +20,7 @@ use pavebot::store::Store;
 #[derive(Parser)]
 #[command(name = "pavebot", version, about, long_about = None)]
 struct Cli {
-    /// Configuration file (default: ./pavebot.toml when present, then config/default.toml values).
+    /// Configuration file (default: ./pavebot.toml when present; keys and defaults in config/pavebot.toml).
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
     #[command(subcommand)]
@@ -51,7 +51,7 @@ enum Sub {
         /// The question.
         question: Vec<String>,
     },
-    /// Validate the configuration and every data file, then exit.
+    /// Validate the configuration and every data file, then exit (1 if a reply key is unused).
     Check,
     /// Connect to Discord (needs DISCORD_TOKEN).
     Discord,
@@ -97,17 +97,28 @@ fn init_tracing() {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let cfg = Config::load(cli.config.as_deref())?;
     let engine = pavebot::engine_from(&cfg)?;
+    // Reply keys nothing uses: `check` fails on them, everything else starts with a warning.
+    let unused = engine.knowledge().unused_ui_keys().join(", ");
+    let checking = matches!(cli.command, Some(Sub::Check));
+    if !unused.is_empty() && !checking {
+        eprintln!("pavebot: warning: replies/ui.toml declares keys nothing uses: {unused}");
+    }
     match cli.command {
         Some(Sub::Check) => {
+            if !unused.is_empty() {
+                eprintln!("pavebot: replies/ui.toml declares keys nothing uses: {unused}");
+                return Ok(ExitCode::FAILURE);
+            }
             let k = engine.knowledge();
             writeln!(
                 std::io::stdout(),
-                "ok: {} routing modes, {} Defaults-table rows, {} options, {} concepts, {} knowledge topics",
+                "ok: {} routing modes, {} Defaults-table rows, {} options, {} concepts, {} knowledge topics, {} reply keys (each used, each declared)",
                 engine.router().specs().len(),
                 k.rows.len(),
                 k.options.len(),
                 k.concepts.len(),
-                k.topics.len()
+                k.topics.len(),
+                k.ui.len()
             )?;
             Ok(ExitCode::SUCCESS)
         }

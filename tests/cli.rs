@@ -95,6 +95,92 @@ fn check_validates_the_data_files() {
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("ok:"));
 }
 
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_dir(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+/// A copy of `replies/` whose ui.toml went through `edit`, checked by the real binary.
+fn check_with_ui(edit: impl Fn(&str) -> String) -> (Option<i32>, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let replies = dir.path().join("replies");
+    copy_dir(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("replies"),
+        &replies,
+    );
+    let ui = replies.join("ui.toml");
+    let text = std::fs::read_to_string(&ui).unwrap();
+    std::fs::write(&ui, edit(&text)).unwrap();
+    let out = pavebot()
+        .arg("check")
+        .env("PAVEBOT_REPLIES_DIR", &replies)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn check_catches_a_missing_and_an_unused_reply_key() {
+    // Unchanged, the copy passes: the test below fails for the edit, not the copy.
+    let (code, out, err) = check_with_ui(str::to_string);
+    assert_eq!(code, Some(0), "{out}{err}");
+
+    let (code, out, err) = check_with_ui(|t| {
+        t.lines()
+            .filter(|l| !l.starts_with("\"reset.none\""))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    });
+    assert_ne!(code, Some(0), "a missing key must fail: {out}");
+    assert!(
+        err.contains("ui.toml") && err.contains("reset.none"),
+        "{err}"
+    );
+
+    let (code, out, err) =
+        check_with_ui(|t| format!("{t}\n\"gate.forgotten\" = \"Nobody says this.\"\n"));
+    assert_eq!(code, Some(1), "an unused key must fail check: {out}");
+    assert!(err.contains("gate.forgotten"), "{err}");
+    assert!(!err.contains("reset.none"), "only the unused key: {err}");
+
+    // Outside `check`, an unused key is a warning: the bot still answers.
+    let dir = tempfile::tempdir().unwrap();
+    let replies = dir.path().join("replies");
+    copy_dir(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("replies"),
+        &replies,
+    );
+    let ui = replies.join("ui.toml");
+    let text = std::fs::read_to_string(&ui).unwrap();
+    std::fs::write(&ui, format!("{text}\n\"gate.forgotten\" = \"x\"\n")).unwrap();
+    let out = pavebot()
+        .args(["ask", "what is kargo?"])
+        .env("PAVEBOT_REPLIES_DIR", &replies)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning") && err.contains("gate.forgotten"),
+        "{err}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .to_lowercase()
+        .contains("kargo"));
+}
+
 #[test]
 fn replay_reports_bad_lines_and_goes_on_but_fails_on_an_unreadable_file() {
     let input = "not json\n\n{\"thread\":\"t\",\"user\":\"u\",\"command\":\"dance\"}\n{\"user\":\"u\",\"text\":\"hi\"}\n{\"thread\":\"t\",\"user\":\"u\",\"text\":\"what is kro?\"}\n";

@@ -1,5 +1,5 @@
 //! The knowledge base: everything pavebot says, loaded from `replies/` and the Defaults table in
-//! `config/defaults.toml`, validated once at start-up.
+//! `config/defaults-table.toml`, validated once at start-up.
 //!
 //! The files are compiled into the binary (so `cargo run` works from any directory) and can be
 //! replaced at run time by pointing `replies_dir` at a directory of the same layout. Either way every
@@ -182,7 +182,7 @@ macro_rules! embedded {
 
 /// The data files compiled into the binary, by path relative to the project root.
 pub const EMBEDDED: &[(&str, &str)] = embedded!(
-    "config/defaults.toml",
+    "config/defaults-table.toml",
     "replies/ui.toml",
     "replies/decisions.toml",
     "replies/stack.toml",
@@ -564,113 +564,6 @@ pub struct Knowledge {
     pub topics: BTreeMap<String, Topic>,
 }
 
-/// UI keys the engine uses; `replies/ui.toml` must define every one.
-pub const UI_KEYS: &[&str] = &[
-    "ask.constraints",
-    "ask.consumer_teams",
-    "ask.existing_stack",
-    "ask.first_capabilities",
-    "ask.top_pain",
-    "attachment.binary",
-    "attachment.read",
-    "attachment.recon_broken",
-    "attachment.too_big",
-    "attachment.too_many",
-    "back.done",
-    "back.none",
-    "checklist.reworked",
-    "concept.default_topics",
-    "concept.nearest",
-    "concept.unknown",
-    "decision.phase1",
-    "decision.phase2",
-    "decision.phase3",
-    "decision.phase4",
-    "default.constraints",
-    "default.consumer_teams",
-    "default.existing_stack",
-    "default.first_capabilities",
-    "default.top_pain",
-    "denied",
-    "export.audit",
-    "export.done",
-    "export.none",
-    "export.title",
-    "gate.answer_inputs_first",
-    "gate.confirmed",
-    "gate.decision",
-    "gate.outsider",
-    "gate.phase1",
-    "gate.phase2",
-    "gate.phase3",
-    "gate.revise",
-    "gate.updated",
-    "gate.waiting",
-    "heading.adoption",
-    "heading.checklist",
-    "heading.choices",
-    "heading.conflicts",
-    "heading.dora",
-    "heading.measure",
-    "heading.metrics",
-    "heading.milestone",
-    "heading.ml",
-    "heading.onboarding",
-    "heading.paths",
-    "heading.phase2",
-    "heading.phase3",
-    "heading.phase4",
-    "heading.placement",
-    "heading.roadmap",
-    "heading.stack",
-    "heading.tenancy",
-    "heading.topology",
-    "input.empty",
-    "input.too_long",
-    "label.alternative",
-    "label.bridge",
-    "label.default",
-    "label.elite",
-    "label.exit",
-    "label.high",
-    "label.hub",
-    "label.low",
-    "heading.next_steps",
-    "label.airgapped",
-    "label.compliance",
-    "label.multi_account",
-    "label.medium",
-    "label.platform_does",
-    "label.spokes",
-    "label.tradeoff",
-    "label.you_provide",
-    "oos.reply",
-    "phase1.ask",
-    "phase1.heard",
-    "phase1.heard_nothing",
-    "phase1.still_missing",
-    "phase1.unmatched",
-    "plan.exists",
-    "reaction.final",
-    "reaction.thanks",
-    "reset.done",
-    "reset.none",
-    "revise.nothing",
-    "route.chose",
-    "route.fired",
-    "slot.constraints",
-    "slot.consumer_teams",
-    "slot.existing_stack",
-    "slot.first_capabilities",
-    "slot.top_pain",
-    "state.unreadable",
-    "status.engagement",
-    "status.none",
-    "unclear.ask",
-    "why.none",
-    "why.trace",
-];
-
 fn parse<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, LoadError> {
     toml::from_str(text).map_err(|e| LoadError::new(file, e.to_string().trim().replace('\n', " ")))
 }
@@ -691,7 +584,10 @@ impl Knowledge {
     pub fn load_with(
         read: impl Fn(&str) -> Result<String, LoadError>,
     ) -> Result<Knowledge, LoadError> {
-        let defaults: DefaultsFile = parse("config/defaults.toml", &read("config/defaults.toml")?)?;
+        let defaults: DefaultsFile = parse(
+            "config/defaults-table.toml",
+            &read("config/defaults-table.toml")?,
+        )?;
         let ui: BTreeMap<String, String> = parse("replies/ui.toml", &read("replies/ui.toml")?)?;
         let decisions: DecisionsFile =
             parse("replies/decisions.toml", &read("replies/decisions.toml")?)?;
@@ -745,15 +641,17 @@ impl Knowledge {
 
     fn validate(&self) -> Result<(), LoadError> {
         let e = LoadError::new;
-        for key in UI_KEYS {
-            if !self.ui.contains_key(*key) {
-                return Err(e("replies/ui.toml", format!("missing key {key:?}")));
-            }
+        let missing = crate::catalog::missing(|key| self.ui.contains_key(key));
+        if !missing.is_empty() {
+            return Err(e(
+                "replies/ui.toml",
+                format!("missing key(s) the code uses: {}", missing.join(", ")),
+            ));
         }
         let row_ids: Vec<&str> = self.rows.iter().map(|r| r.id.as_str()).collect();
         if row_ids != ROW_IDS {
             return Err(e(
-                "config/defaults.toml",
+                "config/defaults-table.toml",
                 format!("rows must be, in order: {}", ROW_IDS.join(", ")),
             ));
         }
@@ -763,7 +661,7 @@ impl Knowledge {
             for o in &row.overrides {
                 if o.any.is_empty() && o.all.is_empty() {
                     return Err(e(
-                        "config/defaults.toml",
+                        "config/defaults-table.toml",
                         format!("row {}: override {} has no condition", row.id, o.option),
                     ));
                 }
@@ -801,7 +699,7 @@ impl Knowledge {
             }
             if let Some(o) = c.options.iter().find(|o| !option_ids.contains(o.as_str())) {
                 return Err(e(
-                    "config/defaults.toml",
+                    "config/defaults-table.toml",
                     format!("conflict {}: unknown option {o}", c.id),
                 ));
             }
@@ -1030,9 +928,24 @@ impl Knowledge {
         out
     }
 
-    /// A UI string by key (validated at load, so always present).
-    pub fn ui<'a>(&'a self, key: &'a str) -> &'a str {
-        self.ui.get(key).map(String::as_str).unwrap_or(key)
+    /// A UI string by key. Every key the code uses is in [`crate::catalog::USED_KEYS`], checked
+    /// present at load (and `tests/catalog.rs` checks the code uses no other), so the lookup cannot
+    /// miss; if it ever did, debug builds stop here and release builds say nothing rather than
+    /// showing the key.
+    pub fn ui(&self, key: &str) -> &str {
+        match self.ui.get(key) {
+            Some(text) => text,
+            None => {
+                debug_assert!(false, "reply key {key:?} is not in catalog::USED_KEYS");
+                ""
+            }
+        }
+    }
+
+    /// Keys `replies/ui.toml` declares that no code uses (reported by `pavebot check`, a warning
+    /// elsewhere).
+    pub fn unused_ui_keys(&self) -> Vec<&str> {
+        crate::catalog::unused(self.ui.keys())
     }
 
     /// The words of an option (validated at load for every option the table can choose).

@@ -10,6 +10,7 @@
 //! 3. if `step.changed`, `store.save(thread, &step.state)` and flush;
 //! 4. carry out `step.effects` in order.
 
+pub mod catalog;
 pub mod concepts;
 pub mod error;
 pub mod extract;
@@ -971,7 +972,7 @@ impl Cx<'_> {
             }
             let source = Source::Attachment(name.clone());
             if is_recon(a) {
-                match recon::parse(&a.content) {
+                match recon::parse(&a.content, k) {
                     Ok(r) => {
                         let mut hits = r.hits;
                         if let Some(c) = r.cluster {

@@ -2,12 +2,16 @@
 //!
 //! Only what the report can answer is taken from it (the existing stack, and hints), each value keeping
 //! `attachment:<filename>` as its source. Unknown fields are ignored; every field is optional. The
-//! parser is serde_yaml, which bounds nesting depth and alias expansion, so a YAML bomb is an error
-//! message, not an outage.
+//! parser is serde-saphyr, whose budgets bound nesting depth, node count and alias expansion, so a
+//! YAML bomb is a short reason, not an outage. Every label and reason is a `recon.*` key of
+//! `replies/ui.toml`.
 
-use serde_yaml::Value;
+use serde_json::Value;
+use serde_saphyr::budget::BudgetBreach;
+use serde_saphyr::{Budget, Options};
 
 use super::extract::Hit;
+use super::knowledge::{fill, Knowledge};
 use super::state::Slot;
 
 /// What a report yielded.
@@ -64,47 +68,63 @@ fn hit(out: &mut Vec<Hit>, key: &str, label: &str) {
     }
 }
 
-/// Deepest `[`/`{` nesting read. libyaml's scanner is quadratic in flow nesting depth (a 200 KB
-/// `[[[[...` takes over a minute), and real reports nest a few levels.
-const MAX_FLOW_DEPTH: usize = 64;
+/// Deepest nesting read (block or flow). Real reports nest a few levels.
+pub const MAX_DEPTH: usize = 64;
 
-fn flow_depth(s: &str) -> usize {
-    let (mut depth, mut max) = (0usize, 0usize);
-    for b in s.bytes() {
-        match b {
-            b'[' | b'{' => {
-                depth += 1;
-                max = max.max(depth);
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
+/// Most YAML nodes (scalars, sequences, mappings) read, aliases expanded. A report is a few hundred.
+const MAX_NODES: usize = 100_000;
+
+/// The parser's budgets: depth and flow nesting, nodes, aliases and anchors, one document.
+fn options() -> Options {
+    let mut budget = Budget::default();
+    budget.max_depth = MAX_DEPTH;
+    budget.flow_nesting_limit = MAX_DEPTH;
+    budget.max_nodes = MAX_NODES;
+    budget.max_events = 4 * MAX_NODES;
+    budget.max_aliases = 10_000;
+    budget.max_anchors = 10_000;
+    budget.max_documents = 1;
+    serde_saphyr::options! {
+        budget: Some(budget),
+        with_snippet: false,
     }
-    max
 }
 
-/// Parses a report. The error is a short reason for the user.
-pub fn parse(content: &str) -> Result<Recon, String> {
-    if flow_depth(content) > MAX_FLOW_DEPTH {
-        return Err(format!(
-            "it nests brackets more than {MAX_FLOW_DEPTH} levels deep"
-        ));
-    }
-    let doc: Value = serde_yaml::from_str(content).map_err(|e| {
-        let msg = e.to_string();
-        let first = msg.lines().next().unwrap_or("invalid YAML");
-        first.chars().take(160).collect::<String>()
-    })?;
-    let Value::Mapping(map) = &doc else {
-        return Err("the top level is not a mapping of recon modules".to_string());
-    };
-    if !map
-        .keys()
-        .any(|k| k.as_str().is_some_and(|k| MODULES.contains(&k)))
+/// The short reason for a parser error: a breached budget in our words, otherwise the parser's first
+/// line.
+fn reason(k: &Knowledge, e: &serde_saphyr::Error) -> String {
+    let limit = |key: &str| fill(k.ui(key), &[("limit", &MAX_DEPTH.to_string())]);
+    let mut e = e;
+    while let serde_saphyr::Error::AliasError { error, .. }
+    | serde_saphyr::Error::WithSnippet { error, .. } = e
     {
-        return Err(format!(
-            "none of the recon modules ({}) is present",
-            MODULES.join(", ")
+        e = error;
+    }
+    if let serde_saphyr::Error::Budget { breach, .. } = e {
+        return match breach {
+            BudgetBreach::Depth { .. } => limit("recon.too_deep"),
+            _ => fill(k.ui("recon.too_big"), &[("limit", &MAX_NODES.to_string())]),
+        };
+    }
+    let msg = e.to_string();
+    let first = msg.lines().next().unwrap_or_default();
+    if first.contains("recursion limit") || first.contains("nesting limit") {
+        return limit("recon.too_deep");
+    }
+    first.chars().take(160).collect()
+}
+
+/// Parses a report. The error is a short reason for the user, in `k`'s words.
+pub fn parse(content: &str, k: &Knowledge) -> Result<Recon, String> {
+    let doc: Value =
+        serde_saphyr::from_str_with_options(content, options()).map_err(|e| reason(k, &e))?;
+    let Value::Object(map) = &doc else {
+        return Err(k.ui("recon.not_mapping").to_string());
+    };
+    if !map.keys().any(|k| MODULES.contains(&k.as_str())) {
+        return Err(fill(
+            k.ui("recon.no_modules"),
+            &[("modules", &MODULES.join(", "))],
         ));
     }
     let mut out = Recon::default();
@@ -116,25 +136,30 @@ pub fn parse(content: &str) -> Result<Recon, String> {
         .to_lowercase();
     let managed = detected(&doc, &["cicd", "gitops", "argocd", "eks_managed"]);
     if gitops.contains("argo") || detected(&doc, &["cicd", "gitops", "argocd", "detected"]) {
-        hit(
-            h,
-            "gitops:argocd",
-            if managed {
-                "Argo CD (GitOps, EKS managed capability)"
-            } else {
-                "Argo CD (GitOps)"
-            },
-        );
+        let label = if managed {
+            k.ui("recon.argocd_managed")
+        } else {
+            k.ui("recon.argocd")
+        };
+        hit(h, "gitops:argocd", label);
     } else if gitops.contains("flux") || detected(&doc, &["cicd", "gitops", "flux", "detected"]) {
-        hit(h, "gitops:flux", "Flux (GitOps)");
+        hit(h, "gitops:flux", k.ui("recon.flux"));
     }
     // CI.
     for (field, key, label) in [
-        ("github_actions", "ci:github_actions", "GitHub Actions (CI)"),
-        ("gitlab_ci", "ci:gitlab_ci", "GitLab CI (CI)"),
-        ("jenkins", "ci:jenkins", "Jenkins (CI)"),
-        ("circleci", "ci:circleci", "CircleCI (CI)"),
-        ("codepipeline", "ci:codepipeline", "CodePipeline (CI)"),
+        (
+            "github_actions",
+            "ci:github_actions",
+            k.ui("recon.github_actions"),
+        ),
+        ("gitlab_ci", "ci:gitlab_ci", k.ui("recon.gitlab_ci")),
+        ("jenkins", "ci:jenkins", k.ui("recon.jenkins")),
+        ("circleci", "ci:circleci", k.ui("recon.circleci")),
+        (
+            "codepipeline",
+            "ci:codepipeline",
+            k.ui("recon.codepipeline"),
+        ),
     ] {
         if detected(&doc, &["cicd", "workspace", "details", field, "detected"]) {
             hit(h, key, label);
@@ -145,16 +170,16 @@ pub fn parse(content: &str) -> Result<Recon, String> {
         .unwrap_or_default()
         .to_lowercase();
     for (word, key, label) in [
-        ("crossplane", "iac:crossplane", "Crossplane (IaC)"),
-        ("terraform", "iac:terraform", "Terraform (IaC)"),
-        ("opentofu", "iac:terraform", "Terraform (IaC)"),
-        ("cdk", "iac:cdk", "CDK (IaC)"),
+        ("crossplane", "iac:crossplane", k.ui("recon.crossplane")),
+        ("terraform", "iac:terraform", k.ui("recon.terraform")),
+        ("opentofu", "iac:terraform", k.ui("recon.terraform")),
+        ("cdk", "iac:cdk", k.ui("recon.cdk")),
         (
             "cloudformation",
             "iac:cloudformation",
-            "CloudFormation (IaC)",
+            k.ui("recon.cloudformation"),
         ),
-        ("pulumi", "iac:pulumi", "Pulumi (IaC)"),
+        ("pulumi", "iac:pulumi", k.ui("recon.pulumi")),
     ] {
         if iac.contains(word) {
             hit(h, key, label);
@@ -162,53 +187,47 @@ pub fn parse(content: &str) -> Result<Recon, String> {
     }
     // Helm releases and platform components.
     let mut charts: Vec<String> = Vec::new();
-    if let Some(Value::Sequence(releases)) = get(&doc, &["addons", "helm_releases"]) {
+    if let Some(Value::Array(releases)) = get(&doc, &["addons", "helm_releases"]) {
         for r in releases.iter().take(1000) {
             if let Some(c) = text(r, &["chart"]) {
                 charts.push(c.to_lowercase());
             }
         }
     }
-    if let Some(Value::Mapping(comps)) = get(&doc, &["addons", "platform_components"]) {
-        for (k, v) in comps.iter().take(1000) {
-            if let Some(k) = k.as_str() {
-                if detected(v, &["detected"]) {
-                    charts.push(k.to_lowercase());
-                }
+    if let Some(Value::Object(comps)) = get(&doc, &["addons", "platform_components"]) {
+        for (name, v) in comps.iter().take(1000) {
+            if detected(v, &["detected"]) {
+                charts.push(name.to_lowercase());
             }
         }
     }
     for c in &charts {
         for (word, key, label) in [
-            ("crossplane", "iac:crossplane", "Crossplane (IaC)"),
-            ("backstage", "portal:backstage", "Backstage (portal)"),
+            ("crossplane", "iac:crossplane", k.ui("recon.crossplane")),
+            ("backstage", "portal:backstage", k.ui("recon.backstage")),
             (
                 "argo-rollouts",
                 "progressive:rollouts",
-                "Argo Rollouts (progressive delivery)",
+                k.ui("recon.argo_rollouts"),
             ),
             (
                 "argo_rollouts",
                 "progressive:rollouts",
-                "Argo Rollouts (progressive delivery)",
+                k.ui("recon.argo_rollouts"),
             ),
-            (
-                "flagger",
-                "progressive:flagger",
-                "Flagger (progressive delivery)",
-            ),
-            ("kargo", "promotion:kargo", "Kargo (promotion)"),
-            ("kyverno", "policy:kyverno", "Kyverno (policy)"),
-            ("gatekeeper", "policy:gatekeeper", "OPA Gatekeeper (policy)"),
+            ("flagger", "progressive:flagger", k.ui("recon.flagger")),
+            ("kargo", "promotion:kargo", k.ui("recon.kargo")),
+            ("kyverno", "policy:kyverno", k.ui("recon.kyverno")),
+            ("gatekeeper", "policy:gatekeeper", k.ui("recon.gatekeeper")),
             (
                 "external-secrets",
                 "secrets:eso",
-                "External Secrets (secrets)",
+                k.ui("recon.external_secrets"),
             ),
             (
                 "external_secrets",
                 "secrets:eso",
-                "External Secrets (secrets)",
+                k.ui("recon.external_secrets"),
             ),
         ] {
             if c.contains(word) {
@@ -221,9 +240,9 @@ pub fn parse(content: &str) -> Result<Recon, String> {
         .unwrap_or_default()
         .to_lowercase();
     match mesh.replace([' ', '-', '_'], "").as_str() {
-        "istio" => hit(h, "mesh:istio", "Istio (service mesh)"),
-        "linkerd" => hit(h, "mesh:linkerd", "Linkerd (service mesh)"),
-        "appmesh" => hit(h, "mesh:appmesh", "App Mesh (service mesh)"),
+        "istio" => hit(h, "mesh:istio", k.ui("recon.istio")),
+        "linkerd" => hit(h, "mesh:linkerd", k.ui("recon.linkerd")),
+        "appmesh" => hit(h, "mesh:appmesh", k.ui("recon.appmesh")),
         _ => {}
     }
     // Identity and policy.
@@ -231,54 +250,44 @@ pub fn parse(content: &str) -> Result<Recon, String> {
         .unwrap_or_default()
         .to_lowercase();
     if iam.contains("pod identity") || iam.contains("pod_identity") {
-        hit(
-            h,
-            "identity:pod_identity",
-            "EKS Pod Identity (workload identity)",
-        );
+        hit(h, "identity:pod_identity", k.ui("recon.pod_identity"));
     } else if iam.contains("irsa") {
-        hit(h, "identity:irsa", "IRSA (workload identity)");
+        hit(h, "identity:irsa", k.ui("recon.irsa"));
     } else if iam.contains("mixed") {
-        hit(
-            h,
-            "identity:irsa",
-            "IRSA and Pod Identity, mixed (workload identity)",
-        );
+        hit(h, "identity:irsa", k.ui("recon.irsa_mixed"));
     }
     let policy = text(&doc, &["security", "policy_engine", "tool"])
         .unwrap_or_default()
         .to_lowercase();
     if policy.contains("kyverno") {
-        hit(h, "policy:kyverno", "Kyverno (policy)");
+        hit(h, "policy:kyverno", k.ui("recon.kyverno"));
     } else if policy.contains("gatekeeper") || policy.contains("opa") {
-        hit(h, "policy:gatekeeper", "OPA Gatekeeper (policy)");
+        hit(h, "policy:gatekeeper", k.ui("recon.gatekeeper"));
     }
     // Compute.
     let compute = text(&doc, &["compute", "strategy"])
         .unwrap_or_default()
         .to_lowercase();
     for (word, key, label) in [
-        ("auto", "compute:auto_mode", "EKS Auto Mode (compute)"),
-        ("karpenter", "compute:karpenter", "Karpenter (compute)"),
-        ("mng", "compute:mng", "managed node groups (compute)"),
-        ("managed", "compute:mng", "managed node groups (compute)"),
-        ("fargate", "compute:fargate", "Fargate (compute)"),
+        ("auto", "compute:auto_mode", k.ui("recon.auto_mode")),
+        ("karpenter", "compute:karpenter", k.ui("recon.karpenter")),
+        ("mng", "compute:mng", k.ui("recon.mng")),
+        ("managed", "compute:mng", k.ui("recon.mng")),
+        ("fargate", "compute:fargate", k.ui("recon.fargate")),
     ] {
         if compute.contains(word) {
             hit(h, key, label);
             break;
         }
     }
-    if let Some(Value::Sequence(pools)) = get(&doc, &["compute", "karpenter", "nodepool_names"]) {
+    if let Some(Value::Array(pools)) = get(&doc, &["compute", "karpenter", "nodepool_names"]) {
         if let Some(gpu) = pools
             .iter()
             .filter_map(Value::as_str)
             .find(|p| p.to_lowercase().contains("gpu"))
         {
-            let label = format!(
-                "GPU node pool `{}` (a hint of ML workloads)",
-                gpu.chars().take(60).collect::<String>()
-            );
+            let pool: String = gpu.chars().take(60).collect();
+            let label = fill(k.ui("recon.gpu_pool"), &[("pool", &pool)]);
             hit(h, "compute:gpu_pool", &label);
         }
     }
@@ -293,10 +302,18 @@ pub fn parse(content: &str) -> Result<Recon, String> {
     if let Some(name) = text(&doc, &["cluster", "name"]) {
         let mut s: String = name.chars().take(60).collect();
         if let Some(v) = text(&doc, &["cluster", "version"]) {
-            s.push_str(&format!(", EKS {}", v.chars().take(10).collect::<String>()));
+            let v: String = v.chars().take(10).collect();
+            s = fill(
+                k.ui("recon.cluster_version"),
+                &[("cluster", &s), ("version", &v)],
+            );
         }
         if let Some(r) = text(&doc, &["cluster", "region"]) {
-            s.push_str(&format!(", {}", r.chars().take(30).collect::<String>()));
+            let r: String = r.chars().take(30).collect();
+            s = fill(
+                k.ui("recon.cluster_region"),
+                &[("cluster", &s), ("region", &r)],
+            );
         }
         out.cluster = Some(s);
     }
@@ -311,7 +328,8 @@ mod tests {
 
     #[test]
     fn reads_the_documented_example() {
-        let r = parse(EXAMPLE).unwrap();
+        let k = Knowledge::embedded().unwrap();
+        let r = parse(EXAMPLE, &k).unwrap();
         let keys: Vec<&str> = r.hits.iter().map(|h| h.key.as_str()).collect();
         for k in [
             "gitops:flux",
@@ -326,15 +344,33 @@ mod tests {
             assert!(keys.contains(&k), "{k} missing: {keys:?}");
         }
         assert_eq!(r.account.as_deref(), Some("111122223333"));
+        assert_eq!(
+            r.cluster.as_deref(),
+            Some("payments-prod, EKS 1.31, eu-west-1")
+        );
+        let gpu = r.hits.iter().find(|h| h.key == "compute:gpu_pool").unwrap();
+        assert_eq!(
+            gpu.label,
+            "GPU node pool `gpu-inference` (a hint of ML workloads)"
+        );
     }
 
     #[test]
     fn rejects_garbage_and_bombs() {
+        let k = Knowledge::embedded().unwrap();
+        let parse = |s: &str| parse(s, &k);
         assert!(parse("just: [unclosed").is_err());
         assert!(parse("- a\n- b\n").is_err());
         let bomb = "a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\nh: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]\ni: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]\ncluster: *i\n";
-        assert!(parse(bomb).is_err());
+        let e = parse(bomb).unwrap_err();
+        assert!(e.contains("100000"), "{e}");
         let deep = format!("cluster: {}{}", "[".repeat(10_000), "]".repeat(10_000));
-        assert!(parse(&deep).is_err());
+        let e = parse(&deep).unwrap_err();
+        assert!(e.contains("64 levels deep"), "{e}");
+        let block: String = (0..100)
+            .map(|i| format!("{}k{i}:\n", " ".repeat(i * 2)))
+            .collect();
+        let e = parse(&format!("cluster:\n{block}")).unwrap_err();
+        assert!(e.contains("64 levels deep"), "{e}");
     }
 }

@@ -8,7 +8,8 @@
 
 use serde_json::Value;
 use serde_saphyr::budget::BudgetBreach;
-use serde_saphyr::{Budget, Options};
+use serde_saphyr::granit_parser::ErrorKind;
+use serde_saphyr::{Budget, ExternalMessageSource, Options};
 
 use super::extract::Hit;
 use super::knowledge::{fill, Knowledge};
@@ -100,18 +101,29 @@ fn reason(k: &Knowledge, e: &serde_saphyr::Error) -> String {
     {
         e = error;
     }
-    if let serde_saphyr::Error::Budget { breach, .. } = e {
-        return match breach {
-            BudgetBreach::Depth { .. } => limit("recon.too_deep"),
-            _ => fill(k.ui("recon.too_big"), &[("limit", &MAX_NODES.to_string())]),
-        };
+    match e {
+        serde_saphyr::Error::Budget {
+            breach: BudgetBreach::Depth { .. },
+            ..
+        } => return limit("recon.too_deep"),
+        serde_saphyr::Error::Budget { .. } => {
+            return fill(k.ui("recon.too_big"), &[("limit", &MAX_NODES.to_string())])
+        }
+        serde_saphyr::Error::ExternalMessage { source, .. }
+            if matches!(&**source, ExternalMessageSource::Parser(scan)
+                if matches!(scan.kind(), ErrorKind::RecursionLimitExceeded)) =>
+        {
+            return limit("recon.too_deep")
+        }
+        _ => {}
     }
     let msg = e.to_string();
-    let first = msg.lines().next().unwrap_or_default();
-    if first.contains("recursion limit") || first.contains("nesting limit") {
-        return limit("recon.too_deep");
-    }
-    first.chars().take(160).collect()
+    msg.lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(160)
+        .collect()
 }
 
 /// Parses a report. The error is a short reason for the user, in `k`'s words.

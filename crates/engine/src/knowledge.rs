@@ -669,6 +669,27 @@ pub const UI_KEYS: &[&str] = &[
     "unclear.ask",
     "why.none",
     "why.trace",
+    // The command handlers (crates/engine/src/handle/) and the command table (input.rs).
+    "attachment.cluster",
+    "attachment.multi_account",
+    "attachment.unnamed",
+    "audit.back",
+    "audit.confirm",
+    "audit.correction",
+    "denied.back",
+    "denied.confirm",
+    "denied.plan",
+    "denied.reset",
+    "export.audit_line",
+    "help.ask",
+    "help.back",
+    "help.confirm",
+    "help.export",
+    "help.plan",
+    "help.reset",
+    "help.revise",
+    "help.status",
+    "help.why",
 ];
 
 fn parse<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, LoadError> {

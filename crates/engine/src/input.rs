@@ -13,6 +13,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::error::LoadError;
+use crate::state::Slot;
 use crate::text::clean;
 use crate::{Event, Limits};
 
@@ -196,6 +197,7 @@ pub struct Turns {
     question: Regex,
     advice: Regex,
     correction: Regex,
+    about: Vec<(Slot, Vec<String>)>,
 }
 
 #[derive(Deserialize)]
@@ -207,6 +209,14 @@ struct TurnsFile {
     question: String,
     advice: String,
     correction: String,
+    about: Vec<AboutFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AboutFile {
+    input: String,
+    words: Vec<String>,
 }
 
 impl Turns {
@@ -227,7 +237,21 @@ impl Turns {
                 .build()
                 .map_err(|e| LoadError::new(TURNS_FILE, format!("{name}: {e}")))
         };
+        let mut about = Vec::new();
+        for a in &f.about {
+            let slot = Slot::from_id(&a.input).ok_or_else(|| {
+                LoadError::new(TURNS_FILE, format!("about: unknown input {:?}", a.input))
+            })?;
+            if a.words.is_empty() || a.words.iter().any(|w| w.trim().is_empty()) {
+                return Err(LoadError::new(
+                    TURNS_FILE,
+                    format!("about {}: words must be a list of non-empty words", a.input),
+                ));
+            }
+            about.push((slot, a.words.iter().map(|w| w.to_lowercase()).collect()));
+        }
         Ok(Turns {
+            about,
             confirm: re("confirm", &f.confirm)?,
             start_over: re("start_over", &f.start_over)?,
             back: re("back", &f.back)?,
@@ -235,6 +259,15 @@ impl Turns {
             advice: re("advice", &f.advice)?,
             correction: re("correction", &f.correction)?,
         })
+    }
+
+    /// The Phase 1 question a question inside an engagement asks about, if it names one.
+    pub fn about(&self, text: &str) -> Option<Slot> {
+        let lower = text.to_lowercase();
+        self.about
+            .iter()
+            .find(|(_, words)| words.iter().any(|w| lower.contains(w.as_str())))
+            .map(|(slot, _)| *slot)
     }
 
     /// What a message reads as. Messages with attachments are answers (or empty never).
@@ -414,12 +447,36 @@ mod tests {
     }
 
     #[test]
+    fn questions_about_a_phase1_question_name_its_slot() {
+        let t = turns();
+        assert_eq!(
+            t.about("what do you mean by Constraints?"),
+            Some(Slot::Constraints)
+        );
+        assert_eq!(t.about("which consumer teams?"), Some(Slot::ConsumerTeams));
+        assert_eq!(t.about("what is kro?"), None);
+    }
+
+    #[test]
+    fn every_command_has_its_help_line_in_the_catalogue() {
+        for c in Command::ALL {
+            assert!(
+                crate::knowledge::UI_KEYS.contains(&c.help_key().as_str()),
+                "{} is not a required ui key",
+                c.help_key()
+            );
+        }
+    }
+
+    #[test]
     fn a_bad_turns_file_is_a_load_error() {
         assert!(Turns::parse("confirm = '('").is_err());
         let bad = Turns::EMBEDDED.replacen("confirm = ", "confirm = '(' \n#", 1);
         let err = Turns::parse(&bad).expect_err("unbalanced");
         assert!(err.to_string().contains("confirm"), "{err}");
-        let extra = format!("{}\nnope = 'x'\n", Turns::EMBEDDED);
+        let extra = Turns::EMBEDDED.replacen("[[about]]", "nope = 'x'\n[[about]]", 1);
         assert!(Turns::parse(&extra).is_err(), "unknown keys are refused");
+        let slot = Turns::EMBEDDED.replacen("\"top_pain\"", "\"top_pains\"", 1);
+        assert!(Turns::parse(&slot).is_err(), "unknown inputs are refused");
     }
 }

@@ -6,16 +6,7 @@
 use super::Cx;
 use crate::concepts;
 use crate::knowledge::fill;
-use crate::state::{Mode, Slot, Stage};
-
-/// Words that show a question is about one of the Phase 1 questions.
-const ABOUT_SLOT: [(Slot, &[&str]); 5] = [
-    (Slot::Constraints, &["constraint"]),
-    (Slot::TopPain, &["pain"]),
-    (Slot::FirstCapabilities, &["capabilit"]),
-    (Slot::ExistingStack, &["existing stack", "the stack"]),
-    (Slot::ConsumerTeams, &["consumer team", "consumer"]),
-];
+use crate::state::{Mode, Stage};
 
 impl Cx<'_> {
     /// A question at a gate or at the final reaction.
@@ -32,9 +23,8 @@ impl Cx<'_> {
         if concepts::lookup(k, text).is_some() {
             return self.answer(text, Mode::Concept);
         }
-        let lower = text.to_lowercase();
-        let about = |words: &[&str]| words.iter().any(|w| lower.contains(w));
-        if let Some((slot, _)) = ABOUT_SLOT.into_iter().find(|(_, w)| about(w)) {
+        // "what do you mean by constraints?" (the words are `[about]` in config/turns.toml).
+        if let Some(slot) = self.e.turns.about(text) {
             return k.ui(&format!("ask.{}", slot.id())).to_string();
         }
         let r = self.e.classify(text);

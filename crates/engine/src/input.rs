@@ -297,8 +297,10 @@ impl Turns {
     }
 }
 
-/// Parses one event: the only place that decides what a front end's event is.
-pub fn parse(turns: &Turns, limits: &Limits, ev: &Event) -> Input {
+/// Parses one event: the only place that decides what a front end's event is. Turn patterns only
+/// mean something inside an engagement, so outside one (`engaged` false) a message reads as
+/// [`Turn::Empty`] or [`Turn::Other`] and the patterns are not run.
+pub fn parse(turns: &Turns, limits: &Limits, ev: &Event, engaged: bool) -> Input {
     let raw = ev.text.as_deref().unwrap_or("");
     let chars = raw.chars().count();
     if chars > limits.max_message_chars {
@@ -320,7 +322,12 @@ pub fn parse(turns: &Turns, limits: &Limits, ev: &Event) -> Input {
             gate: ev.gate,
         },
         None => {
-            let turn = turns.classify(&text, !ev.attachments.is_empty());
+            let attachments = !ev.attachments.is_empty();
+            let turn = match (engaged, text.is_empty() && !attachments) {
+                (_, true) => Turn::Empty,
+                (true, false) => turns.classify(&text, attachments),
+                (false, false) => Turn::Other,
+            };
             Input::Message {
                 text,
                 turn,
@@ -409,7 +416,7 @@ mod tests {
         let t = turns();
         let limits = Limits::default();
         assert_eq!(
-            parse(&t, &limits, &msg(" status ")),
+            parse(&t, &limits, &msg(" status "), true),
             Input::Command {
                 command: Command::Status,
                 text: "status".into(),
@@ -422,7 +429,7 @@ mod tests {
             ..msg("")
         };
         assert!(matches!(
-            parse(&t, &limits, &press),
+            parse(&t, &limits, &press, true),
             Input::Command {
                 command: Command::Confirm,
                 gate: Some(2),
@@ -430,16 +437,23 @@ mod tests {
             }
         ));
         assert_eq!(
-            parse(&t, &limits, &msg("yes")),
+            parse(&t, &limits, &msg("yes"), true),
             Input::Message {
                 text: "yes".into(),
                 turn: Turn::Confirm,
                 gate: None
             }
         );
+        assert!(matches!(
+            parse(&t, &limits, &msg("yes"), false),
+            Input::Message {
+                turn: Turn::Other,
+                ..
+            }
+        ));
         let long = "x".repeat(limits.max_message_chars + 1);
         assert_eq!(
-            parse(&t, &limits, &msg(&long)),
+            parse(&t, &limits, &msg(&long), true),
             Input::TooLong {
                 chars: limits.max_message_chars + 1
             }

@@ -273,9 +273,10 @@ impl Engine {
         &self.turns
     }
 
-    /// Parses an event into the typed [`Input`] the handlers act on (what [`Engine::step`] does first).
-    pub fn parse(&self, ev: &Event) -> Input {
-        input::parse(&self.turns, &self.limits, ev)
+    /// Parses an event to a thread into the typed [`Input`] the handlers act on (what
+    /// [`Engine::step`] does first).
+    pub fn parse(&self, st: &ThreadState, ev: &Event) -> Input {
+        input::parse(&self.turns, &self.limits, ev, st.engaged().is_some())
     }
 
     /// Replaces the limits and approver roles.
@@ -309,7 +310,7 @@ impl Engine {
 
     /// Applies one event to a thread's state: parse it into an [`Input`], then let its handler act.
     pub fn step(&self, prior: &ThreadState, ev: &Event) -> Step {
-        let input = self.parse(ev);
+        let input = self.parse(prior, ev);
         let mut cx = handle::Cx::new(self, prior.clone(), clean(&ev.user), ev.roles.clone());
         handle::dispatch(&mut cx, input, &ev.attachments);
         cx.finish()

@@ -4,17 +4,31 @@
 use std::io::{BufRead, Write};
 
 use crate::bot::Bot;
+use crate::engine::input::split_slash;
 use crate::engine::{Attachment, Command, Effect, Event};
 
-/// Console help text.
-pub const HELP: &str = "\
-Type a message to talk to pavebot. Commands:
-  /confirm  /revise  /back  /reset  /status  /why  /export
-  /ask QUESTION        one-shot answer (never opens an engagement)
-  /plan TEXT           start an engagement with TEXT
+/// The console's own commands (besides the engine's, listed from [`Command::ALL`]).
+const CONSOLE_HELP: &str = "\
   /attach PATH         attach a file (recon report or architecture doc) to your next message
   /user NAME           speak as NAME (default: you)      /roles a,b   set your roles
   /thread NAME         switch thread (default: console)  /help  /quit";
+
+/// Console help text: every engine command with its one-line help from `replies/ui.toml`, then the
+/// console's own commands.
+pub fn help(bot: &Bot) -> String {
+    let k = bot.engine.knowledge();
+    let mut s = String::from("Type a message to talk to pavebot. Commands:\n");
+    for c in Command::ALL {
+        let usage = if c.takes_text() {
+            format!("/{} TEXT", c.name())
+        } else {
+            format!("/{}", c.name())
+        };
+        s.push_str(&format!("  {usage:<20} {}\n", k.ui(&c.help_key())));
+    }
+    s.push_str(CONSOLE_HELP);
+    s
+}
 
 /// Runs the console loop until end of input or `/quit`.
 pub fn run(bot: &Bot, input: impl BufRead, mut out: impl Write, user: &str) -> anyhow::Result<()> {
@@ -26,22 +40,15 @@ pub fn run(bot: &Bot, input: impl BufRead, mut out: impl Write, user: &str) -> a
     prompt(&mut out, &thread, &user)?;
     for line in input.lines() {
         let line = line?;
-        let trimmed = line.trim();
-        let (cmd, rest) = match trimmed.strip_prefix('/') {
-            Some(r) => {
-                let mut it = r.splitn(2, char::is_whitespace);
-                (
-                    Some(it.next().unwrap_or("").to_lowercase()),
-                    it.next().unwrap_or("").trim().to_string(),
-                )
-            }
-            None => (None, trimmed.to_string()),
+        let (cmd, rest) = match split_slash(&line) {
+            Some((name, rest)) => (Some(name), rest.to_string()),
+            None => (None, line.trim().to_string()),
         };
         let command = match cmd.as_deref() {
             None => None,
             Some("quit" | "exit" | "q") => break,
             Some("help" | "h") => {
-                writeln!(out, "{HELP}")?;
+                writeln!(out, "{}", help(bot))?;
                 prompt(&mut out, &thread, &user)?;
                 continue;
             }

@@ -60,7 +60,15 @@ pub fn parse_event(line: &str) -> Result<(String, Event), (Option<String>, Strin
     };
     let command = match obj.get("command") {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(Command::from_name(s).ok_or_else(|| (t.clone(), format!("unknown command {s:?} (expected ask, plan, status, confirm, revise, back, reset, export or why)")))?),
+        Some(Value::String(s)) => Some(Command::from_name(s).ok_or_else(|| {
+            (
+                t.clone(),
+                format!(
+                    "unknown command {s:?} (expected one of: {})",
+                    Command::names()
+                ),
+            )
+        })?),
         Some(_) => return Err((t, "\"command\" must be a string".into())),
     };
     if command.is_none() && text.is_none() {

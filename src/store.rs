@@ -3,16 +3,14 @@
 //! Every save is followed by a flush, so a reply is only returned after its state is on disk. Saves
 //! running at the same time share flushes (group commit, [`GroupCommit`]): a save waits for one flush
 //! that started after its own write, which may be another save's. Records
-//! carry `schema_version`; older versions are migrated on read ([`migrate`]), newer or unreadable ones
+//! carry `schema_version`; older versions are migrated on read ([`decode`]), newer or unreadable ones
 //! are reported for that thread alone. A database held by another process is a clear error at open.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use serde_json::Value;
-
-use crate::engine::state::{ThreadState, SCHEMA_VERSION};
+use crate::engine::state::ThreadState;
 
 /// Store failures.
 #[derive(Debug, thiserror::Error)]
@@ -224,61 +222,12 @@ fn short_reason(reason: &str) -> String {
     out
 }
 
-/// Decodes a stored record, migrating older schema versions.
+/// Decodes a stored record, migrating older schema versions (the engine's pure
+/// [`crate::engine::state::decode`]).
 pub fn decode(bytes: &[u8]) -> Result<ThreadState, StoreError> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| StoreError::Unreadable {
-        reason: format!("the record is not valid JSON: {e}"),
-    })?;
-    let value = migrate(value)?;
-    serde_json::from_value(value).map_err(|e| StoreError::Unreadable {
-        reason: format!("the record does not match schema {SCHEMA_VERSION}: {e}"),
+    crate::engine::state::decode(bytes).map_err(|e| StoreError::Unreadable {
+        reason: e.to_string(),
     })
-}
-
-/// Brings a record up to [`SCHEMA_VERSION`].
-///
-/// * v1 (pavebot before the 0.1 release) stored each input as one `{value, source}` pair instead of a
-///   list of recognised items, and had no `turn`, `asked` or `history`.
-pub fn migrate(mut v: Value) -> Result<Value, StoreError> {
-    let version = v
-        .get("schema_version")
-        .and_then(Value::as_u64)
-        .ok_or_else(|| StoreError::Unreadable {
-            reason: "the record has no schema_version".into(),
-        })?;
-    if version > SCHEMA_VERSION as u64 {
-        return Err(StoreError::Unreadable { reason: format!("the record was written by a newer pavebot (schema {version}, this build reads up to {SCHEMA_VERSION})") });
-    }
-    if version == 1 {
-        if let Some(eng) = v.get_mut("engagement").and_then(Value::as_object_mut) {
-            if let Some(Value::Object(inputs)) = eng.get_mut("inputs") {
-                for (slot, input) in inputs.iter_mut() {
-                    let value = input
-                        .get("value")
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_string();
-                    let source = input
-                        .get("source")
-                        .and_then(Value::as_str)
-                        .unwrap_or("message")
-                        .to_string();
-                    *input = serde_json::json!([{ "key": format!("{slot}:text"), "label": value, "source": source }]);
-                }
-            }
-            eng.entry("asked").or_insert(Value::Array(vec![]));
-            eng.entry("history").or_insert(Value::Array(vec![]));
-            eng.entry("audit").or_insert(Value::Array(vec![]));
-        }
-        let obj = v.as_object_mut().ok_or_else(|| StoreError::Unreadable {
-            reason: "the record is not an object".into(),
-        })?;
-        obj.entry("turn").or_insert(Value::from(0));
-        obj.entry("pending").or_insert(Value::Null);
-        obj.entry("last_route").or_insert(Value::Null);
-        obj.insert("schema_version".into(), Value::from(2));
-    }
-    Ok(v)
 }
 
 #[cfg(test)]

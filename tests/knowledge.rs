@@ -320,13 +320,13 @@ impl Run {
     }
 
     fn plan(&self) -> Plan<'_> {
-        let eng = self.st.engagement.as_ref().unwrap();
+        let eng = self.st.engaged().unwrap();
         let spec = self.e.router().spec(eng.mode).unwrap();
         Plan::build(self.k(), eng, spec)
     }
 
     fn facts(&self) -> BTreeSet<String> {
-        let eng = self.st.engagement.as_ref().unwrap();
+        let eng = self.st.engaged().unwrap();
         eng.inputs
             .values()
             .flatten()
@@ -522,7 +522,7 @@ impl Run {
             assert!(!i.evidence.trim().is_empty());
         }
         // Item 1 names every consumer team and capability.
-        let eng = self.st.engagement.as_ref().unwrap();
+        let eng = self.st.engaged().unwrap();
         for slot in [Slot::ConsumerTeams, Slot::FirstCapabilities] {
             for it in eng.items(slot) {
                 assert!(
@@ -829,7 +829,7 @@ fn checklist_item_one_fails_for_an_unmapped_capability() {
         item.evidence
     );
     // The evidence names the unmapped answer (as given) so the gap is visible.
-    let eng = r.st.engagement.as_ref().unwrap();
+    let eng = r.st.engaged().unwrap();
     let cap = &eng.items(Slot::FirstCapabilities)[0];
     assert!(item.evidence.contains(&cap.label));
     assert!(
@@ -1118,10 +1118,13 @@ fn a_choice_question_gets_its_answer_and_an_offer_to_plan_it_and_plan_opens_that
         "{}",
         replies[0]
     );
-    assert!(step.state.engagement.is_none(), "the answer opens nothing");
+    assert!(step.state.engaged().is_none(), "the answer opens nothing");
     // The offer is true: `plan` with the same message opens the delivery engagement.
     let planned = e.step(&step.state, &cmd("dana", Command::Plan, q));
-    let eng = planned.state.engagement.expect("plan opens an engagement");
+    let eng = planned
+        .state
+        .into_engagement()
+        .expect("plan opens an engagement");
     assert_eq!(eng.mode, pavebot::engine::state::Mode::Delivery);
     // Definition questions get the answer alone.
     for q in [

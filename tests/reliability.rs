@@ -297,8 +297,8 @@ fn v1_records_migrate_on_read_and_the_conversation_continues() {
 
     // Phase 1: the two v1 inputs are there, with their sources; the rest is asked and answered.
     let st = bot.store.load("phase1-inputs").expect("migrates");
-    assert_eq!(st.schema_version, 2);
-    let eng = st.engagement.as_ref().expect("engagement");
+    assert_eq!(st.schema_version, pavebot::engine::state::SCHEMA_VERSION);
+    let eng = st.engaged().expect("engagement");
     let stack = &eng.inputs[&pavebot::engine::state::Slot::ExistingStack];
     assert_eq!(stack[0].label, "Argo CD and Terraform");
     assert_eq!(
@@ -336,7 +336,11 @@ fn v1_records_migrate_on_read_and_the_conversation_continues() {
         .expect("raw")
         .expect("record");
     let v: Value = serde_json::from_slice(&raw).expect("json");
-    assert_eq!(v["schema_version"], 2, "a saved record is written as v2");
+    assert_eq!(
+        v["schema_version"],
+        pavebot::engine::state::SCHEMA_VERSION,
+        "a saved record is written in the current schema"
+    );
 
     // Phase 2 gate: confirm twice more to the end, export the plan.
     let out = cmd(&bot, "phase2-gate", "alice", Command::Confirm);
@@ -617,7 +621,7 @@ fn only_the_owner_and_approver_roles_confirm_reset_and_go_back() {
     let o = run(ev("alice", None, Some(Command::Confirm), &[]));
     assert_eq!(bot.engine.view(&o.step.state).phase, Some(2));
     let audit: Vec<(String, String)> = state()
-        .engagement
+        .into_engagement()
         .expect("engagement")
         .audit
         .into_iter()
@@ -646,7 +650,7 @@ fn only_the_owner_and_approver_roles_confirm_reset_and_go_back() {
         &["PLATFORM-APPROVER"],
     ));
     assert!(!denied(&o));
-    assert!(state().engagement.is_none());
+    assert!(state().engaged().is_none());
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -720,9 +724,9 @@ fn check_hostile(name: &str, hostile: &Event, reject: bool, attachment: bool) {
 /// Drives thread "h" to the end of its engagement: answers what is missing, confirms each gate.
 fn finish(bot: &Bot, what: &str) {
     for _ in 0..8 {
-        let eng = bot.store.load("h").expect("load").engagement;
+        let eng = bot.store.load("h").expect("load").into_engagement();
         let eng = eng.unwrap_or_else(|| panic!("{what}: the engagement is gone"));
-        let ev = match eng.awaiting {
+        let ev = match eng.awaiting() {
             Awaiting::Inputs => Event {
                 user: "alice".into(),
                 text: Some(ANSWERS.into()),
@@ -742,9 +746,9 @@ fn finish(bot: &Bot, what: &str) {
         .store
         .load("h")
         .expect("load")
-        .engagement
+        .into_engagement()
         .expect("engagement");
-    assert_eq!(eng.awaiting, Awaiting::Reaction, "{what}: not finished");
+    assert_eq!(eng.awaiting(), Awaiting::Reaction, "{what}: not finished");
     let o = bot
         .handle(
             "h",

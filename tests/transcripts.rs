@@ -561,7 +561,7 @@ fn run(
             show(&v["phase"]),
             show(&v["awaiting"])
         ));
-        if let Some(eng) = &out.step.state.engagement {
+        if let Some(eng) = out.step.state.engaged() {
             for a in &eng.audit {
                 cov.tags.insert(format!(
                     "{}:{}",

@@ -24,11 +24,7 @@ fn states(engine: &Engine) -> (Vec<ThreadState>, Vec<Event>) {
     for s in &steps {
         let next = engine.step(st.last().expect("non-empty"), &s.event);
         assert!(
-            next.state
-                .engagement
-                .as_ref()
-                .map(|e| (e.phase, e.awaiting))
-                == Some((s.phase, s.awaiting)),
+            next.state.engaged().map(|e| (e.phase(), e.awaiting())) == Some((s.phase, s.awaiting)),
             "the benchmark script no longer reaches {:?}",
             s.label
         );

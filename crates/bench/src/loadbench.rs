@@ -489,11 +489,7 @@ fn durable_serial(bot: &Bot, engagements: usize) -> anyhow::Result<Percentiles> 
             let out = bot.handle(&thread, &s.event)?;
             samples.push(ns(t.elapsed()));
             anyhow::ensure!(
-                out.step
-                    .state
-                    .engagement
-                    .as_ref()
-                    .map(|e| (e.phase, e.awaiting))
+                out.step.state.engaged().map(|e| (e.phase(), e.awaiting()))
                     == Some((s.phase, s.awaiting)),
                 "serial run: {thread} after {:?} is not where the script expects",
                 s.label
@@ -567,9 +563,8 @@ async fn engagement(d: Dispatcher, thread: String, user: String) -> ThreadResult
                 let at = out
                     .step
                     .state
-                    .engagement
-                    .as_ref()
-                    .map(|e| (e.mode, e.phase, e.awaiting));
+                    .engaged()
+                    .map(|e| (e.mode, e.phase(), e.awaiting()));
                 if at != Some((Mode::FullBuild, s.phase, s.awaiting)) {
                     r.unexpected += 1;
                     r.problem.get_or_insert_with(|| {
@@ -635,9 +630,8 @@ fn round(
     for i in 0..n {
         let st = store.load(&format!("{prefix}-{i}"))?;
         if st
-            .engagement
-            .as_ref()
-            .is_some_and(|e| e.phase == 4 && e.awaiting == Awaiting::Reaction)
+            .engaged()
+            .is_some_and(|e| e.phase() == 4 && e.awaiting() == Awaiting::Reaction)
         {
             verified += 1;
         }
@@ -702,7 +696,7 @@ fn stored_step(
             .map(|k| {
                 let j = *seeded_total + done + k;
                 let mut st = base.clone();
-                if let Some(e) = st.engagement.as_mut() {
+                if let Some(e) = st.engaged_mut() {
                     e.owner = format!("user{j}");
                 }
                 serde_json::to_vec(&st).map(|b| (format!("stored-{j}"), b))
@@ -785,12 +779,7 @@ fn cold_probe(
                 let problem = match res {
                     Err(e) => Some((true, format!("{thread}: {e}"))),
                     Ok(out) => {
-                        let at = out
-                            .step
-                            .state
-                            .engagement
-                            .as_ref()
-                            .map(|e| (e.phase, e.awaiting));
+                        let at = out.step.state.engaged().map(|e| (e.phase(), e.awaiting()));
                         (at != Some((4, Awaiting::Reaction))).then(|| {
                             (
                                 false,

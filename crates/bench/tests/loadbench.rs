@@ -140,8 +140,8 @@ fn quick_run_completes_every_engagement_and_the_states_are_in_sled() {
     assert_eq!(store.len(), before_sweep + seeded + 5 + 5);
     for j in 0..seeded {
         let st = store.load(&format!("stored-{j}")).expect("readable");
-        let eng = st.engagement.expect("a seeded, finished engagement");
-        assert_eq!((eng.phase, eng.awaiting), (4, Awaiting::Reaction));
+        let eng = st.into_engagement().expect("a seeded, finished engagement");
+        assert_eq!((eng.phase(), eng.awaiting()), (4, Awaiting::Reaction));
         assert_eq!(eng.owner, format!("user{j}"));
     }
     for target in [60, 150] {
@@ -149,16 +149,16 @@ fn quick_run_completes_every_engagement_and_the_states_are_in_sled() {
             let st = store
                 .load(&format!("probe-s{target}-{i}"))
                 .expect("readable");
-            let eng = st.engagement.expect("a probe engagement");
-            assert_eq!((eng.phase, eng.awaiting), (4, Awaiting::Reaction));
+            let eng = st.into_engagement().expect("a probe engagement");
+            assert_eq!((eng.phase(), eng.awaiting()), (4, Awaiting::Reaction));
         }
     }
     for n in [7, 30] {
         for i in 0..n {
             let st = store.load(&format!("bench-n{n}-{i}")).expect("readable");
-            let eng = st.engagement.expect("an engagement");
+            let eng = st.into_engagement().expect("an engagement");
             assert_eq!(eng.mode, Mode::FullBuild);
-            assert_eq!((eng.phase, eng.awaiting), (4, Awaiting::Reaction));
+            assert_eq!((eng.phase(), eng.awaiting()), (4, Awaiting::Reaction));
             assert_eq!(eng.owner, format!("user{i}"));
             // Three confirmations and one correction, each audited.
             assert_eq!(eng.audit.len(), 4, "{:?}", eng.audit);

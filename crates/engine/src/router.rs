@@ -22,8 +22,10 @@ pub struct ModeSpec {
     pub title: String,
     /// Phases the mode runs, in order.
     pub phases: Vec<u8>,
-    /// `full`, `abbreviated` or `skip`.
-    pub phase1: String,
+    /// How the mode runs Phase 1.
+    pub phase1: Phase1,
+    /// Whether Phase 4 grades the plan against the Quality Checklist (else it shows the metrics).
+    pub checklist: bool,
     /// The Phase 1 inputs this mode asks for.
     pub inputs: Vec<Slot>,
     /// The Defaults-table rows this mode decides.
@@ -34,6 +36,41 @@ pub struct ModeSpec {
     pub focus: String,
     /// The knowledge topics (replies/knowledge) whose next steps close the engagement.
     pub topics: Vec<String>,
+}
+
+/// How a mode runs Phase 1 (`phase1` in `config/routing.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase1 {
+    /// All five inputs are asked, then the Phase 1 gate.
+    Full,
+    /// The mode's own inputs are asked, then the Phase 1 gate.
+    Abbreviated,
+    /// No Phase 1: the mode enters at its first phase with what the first message said.
+    None,
+}
+
+impl ModeSpec {
+    /// The phase the mode enters at.
+    pub fn entry(&self) -> u8 {
+        // Router::parse refuses a mode without phases.
+        self.phases[0]
+    }
+
+    /// The mode's last phase: its output awaits the team's reaction.
+    pub fn last(&self) -> u8 {
+        self.phases[self.phases.len() - 1]
+    }
+
+    /// The phase after `phase` in this mode, if any.
+    pub fn next(&self, phase: u8) -> Option<u8> {
+        self.phases.iter().copied().find(|p| *p > phase)
+    }
+
+    /// True when the mode asks Phase 1 questions (full or abbreviated).
+    pub fn asks_phase1(&self) -> bool {
+        self.phase1 != Phase1::None
+    }
 }
 
 /// Why a message went where it went.
@@ -71,7 +108,8 @@ struct ModeFile {
     id: String,
     title: String,
     phases: Vec<u8>,
-    phase1: String,
+    phase1: Phase1,
+    checklist: bool,
     inputs: Vec<String>,
     rows: Vec<String>,
     #[serde(default)]
@@ -169,9 +207,12 @@ impl Router {
             if m.phases.is_empty() || m.phases.iter().any(|p| !(1..=4).contains(p)) {
                 return Err(err(format!("mode {}: phases must be within 1-4", m.id)));
             }
-            if !["full", "abbreviated", "skip"].contains(&m.phase1.as_str()) {
+            if m.phases.windows(2).any(|w| w[0] >= w[1]) {
+                return Err(err(format!("mode {}: phases must ascend", m.id)));
+            }
+            if (m.phase1 == Phase1::None) == (m.phases[0] == 1) {
                 return Err(err(format!(
-                    "mode {}: phase1 must be full, abbreviated or skip",
+                    "mode {}: a mode enters at phase 1 exactly when it runs Phase 1 (phase1 full or abbreviated)",
                     m.id
                 )));
             }
@@ -179,7 +220,8 @@ impl Router {
                 mode,
                 title: m.title.clone(),
                 phases: m.phases.clone(),
-                phase1: m.phase1.clone(),
+                phase1: m.phase1,
+                checklist: m.checklist,
                 inputs,
                 rows: m.rows.clone(),
                 facts: m.facts.clone(),

@@ -637,12 +637,25 @@ impl Cx<'_> {
             .map(|s| render::slot_name(self.k(), *s))
             .collect();
         let phases: Vec<String> = spec.phases.iter().map(|p| p.to_string()).collect();
+        // "Phase 2 of 4: waiting for your confirmation of the tool choices".
+        let topic = self
+            .k()
+            .ui(&format!("status.topic.{}", eng.phase))
+            .to_string();
+        let waiting = fill(
+            self.k()
+                .ui(&format!("status.waiting.{}", eng.awaiting.id())),
+            &[("topic", &topic)],
+        );
+        let last = spec.phases.last().copied().unwrap_or(eng.phase).to_string();
         let text = fill(
             self.k().ui("status.engagement"),
             &[
                 ("title", &spec.title),
                 ("mode", eng.mode.id()),
                 ("phase", &eng.phase.to_string()),
+                ("last", &last),
+                ("waiting", &waiting),
                 ("phases", &phases.join(" → ")),
                 ("awaiting", eng.awaiting.id()),
                 ("owner", &echo(&eng.owner)),

@@ -1092,3 +1092,43 @@ async fn discord_killed_between_the_state_write_and_the_post_delivers_once_after
     assert_eq!(after["pending_outbox"], Value::Null, "{after}");
     assert!(after["engagement"].is_object(), "{after}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discord_a_refused_post_is_dropped_once_and_the_thread_is_told() {
+    let fake = Fake::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bot = boot(&fake, dir.path(), 1).await;
+    let (thread, _) = open_engagement(&fake, REQUEST).await;
+    let path = format!("/channels/{thread}/messages");
+    // Discord refuses the next post for good (400): it is not retried, and the thread hears of it.
+    fake.fail_next("POST", &path, 400, None, 1);
+    let from = fake.requests().len();
+    fake.message(thread, ALICE, PHASE1_ANSWERS);
+    let notice = fake
+        .wait("the notice of a refused reply", |r| {
+            posts(r, thread, from)
+                .into_iter()
+                .find(|p| content(p).contains("could not be posted"))
+        })
+        .await;
+    let tries: Vec<u16> = fake.requests()[from..]
+        .iter()
+        .filter(|q| q.method == "POST" && q.path == path)
+        .map(|q| q.status)
+        .collect();
+    assert_eq!(tries.first(), Some(&400), "{tries:?}");
+    assert_eq!(
+        tries.iter().filter(|s| **s == 400).count(),
+        1,
+        "a permanent failure is not retried: {tries:?}"
+    );
+    assert!(!content(&notice).contains('<'), "{}", content(&notice));
+    // The thread goes on: the next step is delivered normally.
+    let from = fake.requests().len();
+    fake.message(thread, ALICE, "status");
+    fake.wait("the next reply", |r| {
+        posts(r, thread, from).into_iter().next()
+    })
+    .await;
+    bot.stop().await.unwrap();
+}

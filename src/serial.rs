@@ -1,4 +1,7 @@
-//! Per-thread serialisation for concurrent adapters.
+//! Per-thread serialisation for concurrent adapters, and the one owner of the store while they run:
+//! the Discord adapter loads, saves and moves nothing itself; it submits events
+//! ([`Dispatcher::submit_with`] writes its outbox entry with the step), asks for a thread's
+//! [`ThreadInfo`], moves a state into a new thread and reads or advances the outbox, all through here.
 //!
 //! [`Dispatcher::submit`] applies events for one thread one at a time, in the order they were
 //! submitted, while different threads proceed in parallel. Each thread has a FIFO lock (tokio's

@@ -12,7 +12,7 @@ use pavebot::bot::Bot;
 use pavebot::config::Config;
 use pavebot::engine::{Command, Event};
 use pavebot::serial::{Gate, GatedLines};
-use pavebot::store::Store;
+use pavebot::store::SledStore;
 
 /// pavebot plans an Internal Developer Platform on Amazon EKS, in Discord or in your terminal.
 ///
@@ -55,13 +55,15 @@ enum Sub {
     Check,
     /// Connect to Discord (needs DISCORD_TOKEN).
     Discord,
-    /// Print a thread's stored state as JSON (for debugging and durability checks).
+    /// Print a thread's stored state as JSON, with its pending outbox entries (`pending_outbox`,
+    /// only when there are any); without a thread, every pending outbox entry (for debugging and
+    /// durability checks).
     Inspect {
         /// sled database directory.
         #[arg(long, value_name = "DIR")]
         db: PathBuf,
         /// The thread key.
-        thread: String,
+        thread: Option<String>,
     },
 }
 
@@ -123,7 +125,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Sub::Ask { question }) => {
-            let bot = Bot::new(engine, Store::temporary()?);
+            let bot = Bot::new(engine, SledStore::temporary()?);
             let ev = Event {
                 user: "cli".into(),
                 text: Some(question.join(" ")),
@@ -138,8 +140,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Sub::Replay { events, db }) => {
             let store = match &db {
-                Some(dir) => Store::open(dir)?,
-                None => Store::temporary()?,
+                Some(dir) => SledStore::open(dir)?,
+                None => SledStore::temporary()?,
             };
             let bot = Bot::new(engine, store);
             let gate = stop_on_signal(&bot.store)?;
@@ -163,13 +165,29 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         ),
         Some(Sub::Discord) => discord(cfg),
         Some(Sub::Inspect { db, thread }) => {
-            let store = Store::open(&db)?;
-            let state = store.load(&thread)?;
-            writeln!(
-                std::io::stdout(),
-                "{}",
-                serde_json::to_string_pretty(&state)?
-            )?;
+            use pavebot::store::Store;
+            let store = SledStore::open(&db)?;
+            let pending: Vec<serde_json::Value> = Store::outbox(&store, thread.as_deref())?
+                .into_iter()
+                .map(|e| {
+                    let body = serde_json::from_slice(&e.body).unwrap_or_else(|_| {
+                        serde_json::Value::String(String::from_utf8_lossy(&e.body).into_owned())
+                    });
+                    serde_json::json!({"thread": e.thread, "seq": e.seq, "entry": body})
+                })
+                .collect();
+            let out = match &thread {
+                Some(t) => {
+                    // The stored state as it is; pending replies only when there are any.
+                    let mut v = serde_json::to_value(store.load(t)?)?;
+                    if !pending.is_empty() {
+                        v["pending_outbox"] = serde_json::Value::Array(pending);
+                    }
+                    v
+                }
+                None => serde_json::json!({ "pending_outbox": pending }),
+            };
+            writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(&out)?)?;
             Ok(ExitCode::SUCCESS)
         }
         None => match std::env::var("DISCORD_TOKEN") {
@@ -195,7 +213,7 @@ fn console(
     cache_mb: u64,
     user: &str,
 ) -> anyhow::Result<ExitCode> {
-    let store = Store::open_with_cache(&dir, cache_mb)?;
+    let store = SledStore::open_with_cache(&dir, cache_mb)?;
     let bot = Bot::new(engine, store);
     let gate = stop_on_signal(&bot.store)?;
     pavebot::console::run(
@@ -211,7 +229,7 @@ fn console(
 /// Graceful shutdown for `replay` and `console`: on SIGTERM or SIGINT, stop reading events, let the
 /// one in flight finish (its reply written), flush sled and exit 0. The handlers are installed before
 /// the first event is read, so a signal never finds the default (killing) disposition.
-fn stop_on_signal(store: &Store) -> anyhow::Result<Arc<Gate>> {
+fn stop_on_signal(store: &SledStore) -> anyhow::Result<Arc<Gate>> {
     let gate = Gate::new();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_io()

@@ -1,4 +1,7 @@
-//! Per-thread serialisation for concurrent adapters.
+//! Per-thread serialisation for concurrent adapters, and the one owner of the store while they run:
+//! the Discord adapter loads, saves and moves nothing itself; it submits events
+//! ([`Dispatcher::submit_with`] writes its outbox entry with the step), asks for a thread's
+//! [`ThreadInfo`], moves a state into a new thread and reads or advances the outbox, all through here.
 //!
 //! [`Dispatcher::submit`] applies events for one thread one at a time, in the order they were
 //! submitted, while different threads proceed in parallel. Each thread has a FIFO lock (tokio's
@@ -15,9 +18,12 @@ use std::sync::{Arc, Condvar, Mutex};
 
 use tokio::sync::{Mutex as AsyncMutex, Notify, Semaphore};
 
-use crate::bot::{Bot, Outcome};
-use crate::engine::Event;
-use crate::store::StoreError;
+use crate::bot::{Bot, Outcome, ThreadInfo};
+use crate::engine::{Event, Step};
+use crate::store::{OutboxEntry, SledStore, Store, StoreError};
+
+/// Builds a step's outbox entry inside the dispatcher (see [`Dispatcher::submit_with`]).
+pub type OutboxFn = Arc<dyn Fn(&Step, &ThreadInfo) -> Option<Vec<u8>> + Send + Sync>;
 
 /// Why an event was not applied.
 #[derive(Debug, thiserror::Error)]
@@ -35,10 +41,9 @@ pub enum SubmitError {
 
 type Locks = Mutex<HashMap<String, Arc<AsyncMutex<()>>>>;
 
-/// Serialises events per thread over one [`Bot`].
-#[derive(Clone)]
-pub struct Dispatcher {
-    bot: Arc<Bot>,
+/// Serialises events per thread over one [`Bot`]: the one owner of the store while it runs.
+pub struct Dispatcher<S: Store = SledStore> {
+    bot: Arc<Bot<S>>,
     locks: Arc<Locks>,
     closing: Arc<AtomicBool>,
     in_flight: Arc<AtomicUsize>,
@@ -48,9 +53,22 @@ pub struct Dispatcher {
     workers: Arc<Semaphore>,
 }
 
-struct InFlight<'a>(&'a Dispatcher);
+impl<S: Store> Clone for Dispatcher<S> {
+    fn clone(&self) -> Self {
+        Dispatcher {
+            bot: self.bot.clone(),
+            locks: self.locks.clone(),
+            closing: self.closing.clone(),
+            in_flight: self.in_flight.clone(),
+            idle: self.idle.clone(),
+            workers: self.workers.clone(),
+        }
+    }
+}
 
-impl Drop for InFlight<'_> {
+struct InFlight<'a, S: Store>(&'a Dispatcher<S>);
+
+impl<S: Store> Drop for InFlight<'_, S> {
     fn drop(&mut self) {
         if self.0.in_flight.fetch_sub(1, Ordering::SeqCst) == 1 {
             self.0.idle.notify_waiters();
@@ -58,9 +76,9 @@ impl Drop for InFlight<'_> {
     }
 }
 
-impl Dispatcher {
+impl<S: Store> Dispatcher<S> {
     /// A dispatcher over `bot`.
-    pub fn new(bot: Bot) -> Dispatcher {
+    pub fn new(bot: Bot<S>) -> Dispatcher<S> {
         Dispatcher {
             bot: Arc::new(bot),
             locks: Arc::new(Mutex::new(HashMap::new())),
@@ -73,44 +91,122 @@ impl Dispatcher {
         }
     }
 
-    /// The bot.
-    pub fn bot(&self) -> &Bot {
+    /// The bot (the engine, for front ends that render; the store is the dispatcher's alone).
+    pub fn bot(&self) -> &Bot<S> {
         &self.bot
     }
 
     /// Applies `event` to `thread` after every event submitted earlier for the same thread.
     /// Returns once the new state is flushed to sled.
     pub async fn submit(&self, thread: &str, event: Event) -> Result<Outcome, SubmitError> {
+        self.locked(&[thread], move |bot, t| bot.handle(&t[0], &event))
+            .await
+    }
+
+    /// Like [`Dispatcher::submit`]; `outbox` turns the step into an outbox entry that is written in
+    /// the same durable write as the new state.
+    pub async fn submit_with(
+        &self,
+        thread: &str,
+        event: Event,
+        outbox: OutboxFn,
+    ) -> Result<Outcome, SubmitError> {
+        self.locked(&[thread], move |bot, t| {
+            bot.handle_with(&t[0], &event, &|s, i| outbox(s, i))
+        })
+        .await
+    }
+
+    /// What a front end needs to know about `thread`, read after the events submitted before.
+    pub async fn info(&self, thread: &str) -> Result<ThreadInfo, SubmitError> {
+        self.locked(&[thread], |bot, t| bot.info(&t[0])).await
+    }
+
+    /// Moves a thread's state to another key (an engagement that started under a channel key moves
+    /// into its new thread), holding both threads' turns.
+    pub async fn move_state(&self, from: &str, to: &str) -> Result<(), SubmitError> {
+        if from == to {
+            return Ok(());
+        }
+        self.locked(&[from, to], |bot, t| bot.store.move_state(&t[0], &t[1]))
+            .await
+    }
+
+    /// Pending outbox entries (of one thread, or all).
+    pub async fn outbox(&self, thread: Option<&str>) -> Result<Vec<OutboxEntry>, SubmitError> {
+        let bot = self.bot.clone();
+        let t = thread.map(str::to_string);
+        tokio::task::spawn_blocking(move || bot.store.outbox(t.as_deref()))
+            .await
+            .map_err(|e| SubmitError::Internal(e.to_string()))?
+            .map_err(SubmitError::from)
+    }
+
+    /// Records delivery progress of an outbox entry, or removes it once delivered (`None`).
+    pub async fn outbox_update(
+        &self,
+        thread: &str,
+        seq: u64,
+        body: Option<Vec<u8>>,
+    ) -> Result<(), SubmitError> {
+        let bot = self.bot.clone();
+        let t = thread.to_string();
+        tokio::task::spawn_blocking(move || bot.store.outbox_update(&t, seq, body.as_deref()))
+            .await
+            .map_err(|e| SubmitError::Internal(e.to_string()))?
+            .map_err(SubmitError::from)
+    }
+
+    /// Runs `f` on the blocking pool while holding the turns of `threads` (taken in sorted order, so
+    /// two callers never wait for each other in a cycle).
+    async fn locked<T: Send + 'static>(
+        &self,
+        threads: &[&str],
+        f: impl FnOnce(&Bot<S>, &[String]) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, SubmitError> {
         self.in_flight.fetch_add(1, Ordering::SeqCst);
         let _guard = InFlight(self);
         if self.closing.load(Ordering::SeqCst) {
             return Err(SubmitError::ShuttingDown);
         }
-        let lock = {
+        let names: Vec<String> = threads.iter().map(|t| t.to_string()).collect();
+        let mut order: Vec<String> = names.clone();
+        order.sort();
+        order.dedup();
+        let lock_list: Vec<Arc<AsyncMutex<()>>> = {
             // The std lock is never held across an await.
             let mut map = self.locks.lock().unwrap_or_else(|p| p.into_inner());
-            map.entry(thread.to_string())
-                .or_insert_with(|| Arc::new(AsyncMutex::new(())))
-                .clone()
+            order
+                .iter()
+                .map(|t| {
+                    map.entry(t.clone())
+                        .or_insert_with(|| Arc::new(AsyncMutex::new(())))
+                        .clone()
+                })
+                .collect()
         };
         // The turn is owned by the blocking work, not by this future: if the caller drops the future
         // (a timeout, a select!), the event still finishes before the next one for the thread starts.
-        let turn = lock.lock_owned().await;
+        let mut turns = Vec::with_capacity(lock_list.len());
+        for l in lock_list {
+            turns.push(l.lock_owned().await);
+        }
         let permit = match self.workers.clone().acquire_owned().await {
             Ok(p) => p,
             Err(_) => return Err(SubmitError::ShuttingDown),
         };
         let bot = self.bot.clone();
         let locks = self.locks.clone();
-        let t = thread.to_string();
         let result = tokio::task::spawn_blocking(move || {
-            let r = bot.handle(&t, &event);
+            let r = f(&bot, &names);
             drop(permit);
-            drop(turn);
+            drop(turns);
             let mut map = locks.lock().unwrap_or_else(|p| p.into_inner());
-            // Only the map holds the Arc now: nobody is queued, so the entry can go.
-            if map.get(&t).is_some_and(|l| Arc::strong_count(l) == 1) {
-                map.remove(&t);
+            for t in &order {
+                // Only the map holds the Arc now: nobody is queued, so the entry can go.
+                if map.get(t).is_some_and(|l| Arc::strong_count(l) == 1) {
+                    map.remove(t);
+                }
             }
             r
         })

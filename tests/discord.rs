@@ -14,7 +14,7 @@ use fake::{
 };
 use pavebot::config::Config;
 use pavebot::discord::{start_with_store, Running};
-use pavebot::store::Store;
+use pavebot::store::SledStore;
 use serde_json::Value;
 
 const REQUEST: &str = "we want to build an internal developer platform on EKS for our app teams";
@@ -41,7 +41,7 @@ async fn boot_with(fake: &Fake, dir: &Path, nth: usize, discord_extra: &str) -> 
     // A stopped bot releases sled asynchronously: retry the open for a bounded time.
     let mut store = None;
     for _ in 0..100 {
-        match Store::open(dir) {
+        match SledStore::open(dir) {
             Ok(s) => {
                 store = Some(s);
                 break;
@@ -283,11 +283,13 @@ async fn discord_modal_fills_phase1_and_only_owner_or_approver_confirms() {
         "{}",
         content(&gate)
     );
-    let reqs = fake.requests();
-    let ack = reqs
-        .iter()
-        .find(|q| q.path.ends_with(&format!("/{tok}/callback")))
-        .unwrap();
+    let ack = fake
+        .wait("the modal's acknowledgement", |r| {
+            r.iter()
+                .find(|q| q.path.ends_with(&format!("/{tok}/callback")))
+                .cloned()
+        })
+        .await;
     assert_eq!(ack.body["type"], 6);
     let confirm = format!("gate:{thread}:1:confirm");
     assert!(custom_ids(&gate.body).contains(&confirm));
@@ -298,16 +300,23 @@ async fn discord_modal_fills_phase1_and_only_owner_or_approver_confirms() {
     let denial = fake
         .wait("the outsider's ephemeral denial", |r| {
             r.iter()
-                .find(|q| q.method == "POST" && q.path == format!("/webhooks/{BOT}/{tok}"))
+                .find(|q| q.path.ends_with(&format!("/{tok}/callback")))
                 .cloned()
         })
         .await;
+    assert_eq!(denial.body["type"], 4, "answered at once: {denial:?}");
     assert_eq!(
-        denial.body["flags"].as_u64().unwrap_or(0) & 64,
+        denial.body["data"]["flags"].as_u64().unwrap_or(0) & 64,
         64,
         "ephemeral"
     );
-    assert!(content(&denial).contains("alice"), "{}", content(&denial));
+    assert!(
+        denial.body["data"]["content"]
+            .as_str()
+            .unwrap_or("")
+            .contains("alice"),
+        "{denial:?}"
+    );
     let phase2 = |r: &[Req]| {
         posts(r, thread, from)
             .into_iter()
@@ -328,27 +337,42 @@ async fn discord_modal_fills_phase1_and_only_owner_or_approver_confirms() {
         "{}",
         content(&p2)
     );
-    let reqs = fake.requests();
-    assert!(
-        reqs.iter().any(|q| q.method == "PATCH"
-            && q.path == format!("/webhooks/{BOT}/{tok}/messages/@original")
-            && q.body["components"] == Value::Array(vec![])),
-        "the gate's buttons are removed"
-    );
-    // A second press on the old gate is stale.
+    // The confirmed gate's buttons are disabled in the same answer (an update of the message).
+    let update = fake
+        .wait("the press is answered", |r| {
+            r.iter()
+                .find(|q| q.path.ends_with(&format!("/{tok}/callback")))
+                .cloned()
+        })
+        .await;
+    assert_eq!(update.body["type"], 7, "{update:?}");
+    assert_eq!(update.body["data"]["components"], Value::Array(vec![]));
+    // A second press on the old gate is refused privately, and nothing is said in the thread.
+    let p2 = format!("gate:{thread}:2:confirm");
+    fake.wait("the whole of Phase 2", |r| {
+        posts(r, thread, 0)
+            .into_iter()
+            .find(|p| custom_ids(&p.body).contains(&p2))
+    })
+    .await;
+    let before = posts(&fake.requests(), thread, 0).len();
     let tok = fake.button(thread, ALICE, &gate_msg, &confirm);
     let stale = fake
         .wait("the stale-gate notice", |r| {
             r.iter()
-                .find(|q| q.method == "POST" && q.path == format!("/webhooks/{BOT}/{tok}"))
+                .find(|q| q.path.ends_with(&format!("/{tok}/callback")))
                 .cloned()
         })
         .await;
-    assert!(
-        content(&stale).contains("already closed"),
-        "{}",
-        content(&stale)
-    );
+    assert_eq!(stale.body["data"]["flags"].as_u64().unwrap_or(0) & 64, 64);
+    let said = stale.body["data"]["content"].as_str().unwrap_or("");
+    assert!(said.contains("no longer open"), "{said}");
+    assert_eq!(posts(&fake.requests(), thread, 0).len(), before);
+    // No public typing for a press.
+    assert!(!fake
+        .requests()
+        .iter()
+        .any(|q| q.path == format!("/channels/{thread}/typing")));
     assert_no_pings(&fake.requests());
     bot.stop().await.unwrap();
 }
@@ -673,4 +697,442 @@ async fn discord_process_stops_cleanly_on_sigterm_with_state_on_disk() {
     assert_eq!(engagement["phase"], 1, "{engagement}");
     assert_eq!(engagement["awaiting"], "inputs", "{engagement}");
     assert_eq!(engagement["mode"], "full_build", "{engagement}");
+}
+
+// ------------------------------------------------------------------ one gate per confirmation
+
+const PHASE1_ANSWERS: &str = "teams: 30 app teams\npain: ticket-driven infra\ncapabilities: ship a service\nstack: argo cd, terraform\nconstraints: none";
+
+/// Opens `n` engagements one after the other and brings each to its Phase 1 gate; returns each
+/// thread with its gate message (as a button press would carry it).
+async fn threads_at_gate1(fake: &Fake, n: usize) -> Vec<(u64, Value)> {
+    let mut threads = Vec::new();
+    for _ in 0..n {
+        let (t, _) = open_engagement(fake, REQUEST).await;
+        threads.push(t);
+    }
+    for &t in &threads {
+        fake.message(t, ALICE, PHASE1_ANSWERS);
+    }
+    let mut out = Vec::new();
+    for &t in &threads {
+        let confirm = format!("gate:{t}:1:confirm");
+        let gate = fake
+            .wait("a Phase 1 gate", |r| {
+                posts(r, t, 0)
+                    .into_iter()
+                    .find(|p| custom_ids(&p.body).contains(&confirm))
+            })
+            .await;
+        out.push((t, fake.bot_message(t, &gate.body)));
+    }
+    out
+}
+
+/// True when a request is a refusal of a stale confirmation (a private answer or a post).
+fn is_stale_notice(r: &Req) -> bool {
+    let c = format!(
+        "{} {}",
+        content(r),
+        r.body["data"]["content"].as_str().unwrap_or("")
+    );
+    c.contains("already closed") || c.contains("no longer open")
+}
+
+/// Waits until every thread shows its Phase 2 gate and one refused confirmation, then checks that
+/// no thread went past Phase 2: exactly one gate opened per thread.
+async fn exactly_one_gate_each(fake: &Fake, threads: &[(u64, Vec<String>)]) {
+    for (t, tokens) in threads {
+        let p2 = format!("gate:{t}:2:confirm");
+        fake.wait("the Phase 2 gate", |r| {
+            posts(r, *t, 0)
+                .into_iter()
+                .find(|p| custom_ids(&p.body).contains(&p2))
+        })
+        .await;
+        fake.wait("the refusal of the second confirmation", |r| {
+            r.iter()
+                .find(|q| {
+                    let ours = (q.path == format!("/channels/{t}/messages") && q.created)
+                        || tokens
+                            .iter()
+                            .any(|tok| q.path.ends_with(&format!("/{tok}/callback")));
+                    ours && is_stale_notice(q)
+                })
+                .map(|_| ())
+        })
+        .await;
+    }
+    let reqs = fake.requests();
+    for (t, _) in threads {
+        let gates: Vec<Vec<String>> = posts(&reqs, *t, 0)
+            .iter()
+            .map(|p| custom_ids(&p.body))
+            .filter(|ids| !ids.is_empty())
+            .collect();
+        let p2 = gates
+            .iter()
+            .filter(|ids| ids.contains(&format!("gate:{t}:2:confirm")))
+            .count();
+        assert_eq!(p2, 1, "thread {t}: Phase 2 gate shown {p2} times");
+        assert!(
+            !gates
+                .iter()
+                .flatten()
+                .any(|id| id.starts_with(&format!("gate:{t}:3:"))),
+            "thread {t} passed two gates: {gates:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discord_two_confirmations_at_once_pass_one_gate() {
+    const RUNS: usize = 50;
+    let fake = Fake::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bot = boot(&fake, dir.path(), 1).await;
+
+    // Confirm pressed twice at the same instant, in 50 threads at once.
+    let gates = threads_at_gate1(&fake, RUNS).await;
+    let mut pressed = Vec::new();
+    for (t, msg) in &gates {
+        let confirm = format!("gate:{t}:1:confirm");
+        let a = fake.button(*t, ALICE, msg, &confirm);
+        let b = fake.button(*t, ALICE, msg, &confirm);
+        pressed.push((*t, vec![a, b]));
+    }
+    exactly_one_gate_each(&fake, &pressed).await;
+
+    // "yes" typed while a Confirm press is in flight, in 50 other threads.
+    let gates = threads_at_gate1(&fake, RUNS).await;
+    let mut pressed = Vec::new();
+    for (t, msg) in &gates {
+        let a = fake.button(*t, ALICE, msg, &format!("gate:{t}:1:confirm"));
+        fake.message(*t, ALICE, "yes");
+        pressed.push((*t, vec![a]));
+    }
+    exactly_one_gate_each(&fake, &pressed).await;
+    assert_no_pings(&fake.requests());
+    bot.stop().await.unwrap();
+}
+
+// ------------------------------------------------------------------ Discord under real conditions
+
+/// Brings a new engagement to its Phase 1 gate by typed answers; returns the thread.
+async fn at_gate1(fake: &Fake) -> u64 {
+    let (t, _) = open_engagement(fake, REQUEST).await;
+    fake.message(t, ALICE, PHASE1_ANSWERS);
+    let confirm = format!("gate:{t}:1:confirm");
+    fake.wait("the Phase 1 gate", |r| {
+        posts(r, t, 0)
+            .into_iter()
+            .find(|p| custom_ids(&p.body).contains(&confirm))
+    })
+    .await;
+    t
+}
+
+/// The outbox nonce of a post (`<seq>.<index>`), split.
+fn nonce(r: &Req) -> Option<(u64, u64)> {
+    let n = r.body["nonce"].as_str()?;
+    let (a, b) = n.split_once('.')?;
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discord_429_and_500_are_retried_and_the_reply_arrives_once() {
+    let fake = Fake::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bot = boot(&fake, dir.path(), 1).await;
+    let (thread, _) = open_engagement(&fake, REQUEST).await;
+    let path = format!("/channels/{thread}/messages");
+    // The next post in the thread is rate limited (Retry-After 0.3 s), the one after fails with 500.
+    fake.fail_next("POST", &path, 429, Some(0.3), 1);
+    fake.fail_next("POST", &path, 500, None, 1);
+    let from = fake.requests().len();
+    fake.message(thread, ALICE, PHASE1_ANSWERS);
+    let confirm = format!("gate:{thread}:1:confirm");
+    let gate = fake
+        .wait("the Phase 1 gate despite 429 and 500", |r| {
+            posts(r, thread, from)
+                .into_iter()
+                .find(|p| custom_ids(&p.body).contains(&confirm))
+        })
+        .await;
+    let reqs: Vec<Req> = fake.requests()[from..]
+        .iter()
+        .filter(|q| q.method == "POST" && q.path == path)
+        .cloned()
+        .collect();
+    let statuses: Vec<u16> = reqs.iter().map(|q| q.status).collect();
+    assert_eq!(&statuses[..3], &[429, 500, 200], "{statuses:?}");
+    // Retry-After was honoured (serenity's own limiter is off: the tests run through `proxy`).
+    let waited = reqs[1].at - reqs[0].at;
+    assert!(
+        waited >= std::time::Duration::from_millis(290),
+        "{waited:?}"
+    );
+    // The same message each time (same nonce), delivered once.
+    assert_eq!(nonce(&reqs[0]), nonce(&reqs[2]));
+    let same: Vec<&Req> = posts(&fake.requests(), thread, from)
+        .iter()
+        .filter(|p| content(p) == content(&gate))
+        .map(|_| &reqs[2])
+        .collect();
+    assert_eq!(same.len(), 1, "the reply arrived {} times", same.len());
+    bot.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discord_slow_rest_with_two_users_does_not_interleave_replies() {
+    let fake = Fake::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bot = boot(&fake, dir.path(), 1).await;
+    let thread = at_gate1(&fake).await;
+    fake.set_latency(std::time::Duration::from_millis(120));
+    let from = fake.requests().len();
+    // Alice confirms (Phase 2 is several messages) and Bob writes at the same moment.
+    fake.message(thread, ALICE, "confirm");
+    fake.message(thread, BOB, "what is kro?");
+    let p2 = format!("gate:{thread}:2:confirm");
+    fake.wait("Phase 2 and Bob's answer", |r| {
+        let ps = posts(r, thread, from);
+        let mut seqs: Vec<u64> = ps.iter().filter_map(|p| nonce(p).map(|n| n.0)).collect();
+        seqs.dedup();
+        (ps.iter().any(|p| custom_ids(&p.body).contains(&p2)) && seqs.len() >= 2).then_some(())
+    })
+    .await;
+    let ps = posts(&fake.requests(), thread, from);
+    let order: Vec<(u64, u64)> = ps.iter().filter_map(nonce).collect();
+    assert_eq!(order.len(), ps.len(), "every post carries its outbox nonce");
+    // Each step's messages are contiguous and in order: the sequence never goes back.
+    let mut sorted = order.clone();
+    sorted.sort();
+    assert_eq!(order, sorted, "replies interleaved: {order:?}");
+    let longest = order
+        .iter()
+        .map(|(s, _)| order.iter().filter(|(x, _)| x == s).count())
+        .max()
+        .unwrap_or(0);
+    assert!(longest >= 2, "Phase 2 is several messages: {order:?}");
+    fake.set_latency(std::time::Duration::ZERO);
+    bot.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discord_export_posts_once_refusals_are_private_and_closed_gates_lose_buttons() {
+    let fake = Fake::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bot = boot(&fake, dir.path(), 1).await;
+    let thread = at_gate1(&fake).await;
+    let gate1 = posts(&fake.requests(), thread, 0)
+        .into_iter()
+        .rev()
+        .find(|p| !custom_ids(&p.body).is_empty())
+        .unwrap();
+    // A gate confirmed by typing loses its buttons too.
+    let from = fake.requests().len();
+    fake.message(thread, ALICE, "confirm");
+    let p2 = format!("gate:{thread}:2:confirm");
+    fake.wait("the Phase 2 gate", |r| {
+        posts(r, thread, from)
+            .into_iter()
+            .find(|p| custom_ids(&p.body).contains(&p2))
+    })
+    .await;
+    fake.wait("the Phase 1 gate's buttons removed", |r| {
+        r[from..]
+            .iter()
+            .find(|q| {
+                q.method == "PATCH"
+                    && q.path.starts_with(&format!("/channels/{thread}/messages/"))
+                    && q.body["components"] == Value::Array(vec![])
+            })
+            .map(|_| ())
+    })
+    .await;
+    let _ = gate1;
+
+    // Refusals and status are private and never show a public "thinking".
+    for (who, sub, opts) in [
+        (BOB, "reset", vec![]),
+        (ALICE, "status", vec![]),
+        (ALICE, "why", vec![]),
+        (BOB, "back", vec![]),
+    ] {
+        let tok = fake.slash(thread, who, sub, &opts);
+        let answer = fake
+            .wait("a private answer", |r| {
+                r.iter()
+                    .find(|q| q.path.ends_with(&format!("/{tok}/callback")))
+                    .cloned()
+            })
+            .await;
+        assert_eq!(answer.body["type"], 4, "/eks {sub}: {answer:?}");
+        assert_eq!(
+            answer.body["data"]["flags"].as_u64().unwrap_or(0) & 64,
+            64,
+            "/eks {sub} is private"
+        );
+        let said = answer.body["data"]["content"].as_str().unwrap_or("");
+        assert!(!said.is_empty(), "/eks {sub} says something");
+        if sub == "status" {
+            assert!(said.contains("Phase 2 of"), "{said}");
+            assert!(!said.contains("->"), "{said}");
+        }
+    }
+
+    // Export: one message, the document with one line.
+    let tok = fake.slash(thread, ALICE, "export", &[]);
+    let file = fake
+        .wait("the exported file", |r| {
+            r.iter()
+                .find(|q| q.path == format!("/webhooks/{BOT}/{tok}") && q.raw.contains("filename="))
+                .cloned()
+        })
+        .await;
+    assert!(!content(&file).is_empty(), "the line goes with the file");
+    // Let anything else the export might post arrive, then count.
+    bot.stop().await.unwrap();
+    let sent = fake
+        .requests()
+        .iter()
+        .filter(|q| q.path == format!("/webhooks/{BOT}/{tok}"))
+        .count();
+    assert_eq!(sent, 1, "export posted {sent} messages");
+    assert_no_pings(&fake.requests());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discord_killed_between_the_state_write_and_the_post_delivers_once_after_restart() {
+    let fake = Fake::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut bot = Proc::spawn(&fake, dir.path());
+    bot.wait_ready(&fake, 1).await;
+    let (thread, _) = open_engagement(&fake, REQUEST).await;
+
+    // 1. Discord never answers (5xx) until the process is killed: nothing was accepted.
+    let path = format!("/channels/{thread}/messages");
+    fake.fail_next("POST", &path, 503, None, 10_000);
+    let from = fake.requests().len();
+    fake.message(thread, ALICE, PHASE1_ANSWERS);
+    fake.wait("a failed post of the gate", |r| {
+        r[from..]
+            .iter()
+            .find(|q| q.path == path && q.status == 503)
+            .map(|_| ())
+    })
+    .await;
+    bot.child.kill().unwrap();
+    wait_exit(&mut bot.child).await;
+    fake.clear_faults();
+    let pending = inspect(&dir.path().join("data"), thread).await;
+    assert_eq!(
+        pending["engagement"]["awaiting"], "confirmation",
+        "{pending}"
+    );
+    assert!(
+        pending["pending_outbox"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty()),
+        "the reply is pending: {pending}"
+    );
+
+    // 2. Restart: the pending reply is delivered, once.
+    let mut bot = Proc::spawn(&fake, dir.path());
+    bot.wait_ready(&fake, 2).await;
+    let confirm = format!("gate:{thread}:1:confirm");
+    let gate = fake
+        .wait("the gate after the restart", |r| {
+            posts(r, thread, from)
+                .into_iter()
+                .find(|p| custom_ids(&p.body).contains(&confirm))
+        })
+        .await;
+
+    // 3. Discord accepts the next post but the process dies before it hears so: after a restart
+    //    the same nonce is sent again and Discord (like the fake) does not post it twice.
+    fake.hold_posts(true);
+    let from2 = fake.requests().len();
+    fake.message(thread, ALICE, "confirm");
+    fake.wait("an accepted but unanswered post", |r| {
+        r[from2..]
+            .iter()
+            .find(|q| q.path == path && q.created)
+            .map(|_| ())
+    })
+    .await;
+    bot.child.kill().unwrap();
+    wait_exit(&mut bot.child).await;
+    fake.hold_posts(false);
+    let mut bot = Proc::spawn(&fake, dir.path());
+    bot.wait_ready(&fake, 3).await;
+    let p2 = format!("gate:{thread}:2:confirm");
+    fake.wait("Phase 2 after the second restart", |r| {
+        posts(r, thread, from2)
+            .into_iter()
+            .find(|p| custom_ids(&p.body).contains(&p2))
+    })
+    .await;
+    let status = bot.terminate().await;
+    assert!(status.success(), "{status}\n{}", bot.stderr());
+
+    let all = fake.requests();
+    let ps = posts(&all, thread, from);
+    let gates = ps.iter().filter(|p| content(p) == content(&gate)).count();
+    assert_eq!(gates, 1, "the Phase 1 gate was posted {gates} times");
+    let mut nonces: Vec<(u64, u64)> = ps.iter().filter_map(nonce).collect();
+    let n = nonces.len();
+    nonces.sort();
+    nonces.dedup();
+    assert_eq!(nonces.len(), n, "a reply was posted twice");
+    assert!(
+        all[from2..]
+            .iter()
+            .any(|q| q.path == path && q.status == 200 && !q.created),
+        "the accepted post was sent again and recognised by its nonce"
+    );
+    let after = inspect(&dir.path().join("data"), thread).await;
+    assert_eq!(after["pending_outbox"], Value::Null, "{after}");
+    assert!(after["engagement"].is_object(), "{after}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discord_a_refused_post_is_dropped_once_and_the_thread_is_told() {
+    let fake = Fake::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bot = boot(&fake, dir.path(), 1).await;
+    let (thread, _) = open_engagement(&fake, REQUEST).await;
+    let path = format!("/channels/{thread}/messages");
+    // Discord refuses the next post for good (400): it is not retried, and the thread hears of it.
+    fake.fail_next("POST", &path, 400, None, 1);
+    let from = fake.requests().len();
+    fake.message(thread, ALICE, PHASE1_ANSWERS);
+    let notice = fake
+        .wait("the notice of a refused reply", |r| {
+            posts(r, thread, from)
+                .into_iter()
+                .find(|p| content(p).contains("could not be posted"))
+        })
+        .await;
+    let tries: Vec<u16> = fake.requests()[from..]
+        .iter()
+        .filter(|q| q.method == "POST" && q.path == path)
+        .map(|q| q.status)
+        .collect();
+    assert_eq!(tries.first(), Some(&400), "{tries:?}");
+    assert_eq!(
+        tries.iter().filter(|s| **s == 400).count(),
+        1,
+        "a permanent failure is not retried: {tries:?}"
+    );
+    assert!(!content(&notice).contains('<'), "{}", content(&notice));
+    // The thread goes on: the next step is delivered normally.
+    let from = fake.requests().len();
+    fake.message(thread, ALICE, "status");
+    fake.wait("the next reply", |r| {
+        posts(r, thread, from).into_iter().next()
+    })
+    .await;
+    bot.stop().await.unwrap();
 }

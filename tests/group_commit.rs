@@ -9,12 +9,12 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
 use pavebot::engine::state::ThreadState;
-use pavebot::store::Store;
+use pavebot::store::SledStore;
 
 const WRITER: &str = "PAVEBOT_GROUP_COMMIT_WRITER";
 
 fn writer(dir: &str) {
-    let store = Store::open(std::path::Path::new(dir)).expect("child opens the database");
+    let store = SledStore::open(std::path::Path::new(dir)).expect("child opens the database");
     let out = std::sync::Mutex::new(std::io::stdout());
     std::thread::scope(|s| {
         for w in 0..8 {
@@ -82,7 +82,7 @@ fn every_acknowledged_save_survives_a_kill_during_concurrent_writes() {
     child.kill().expect("SIGKILL");
     let _ = child.wait();
 
-    let store = Store::open(&db).expect("the database opens after the kill");
+    let store = SledStore::open(&db).expect("the database opens after the kill");
     for (key, turn) in &acked {
         let st = store.load(key).expect("readable");
         assert!(

@@ -9,7 +9,7 @@ use proptest::prelude::*;
 use pavebot::bot::Bot;
 use pavebot::engine::state::ThreadState;
 use pavebot::engine::{Attachment, Command, Engine, Event};
-use pavebot::store::Store;
+use pavebot::store::SledStore;
 
 fn engine() -> &'static Engine {
     static E: OnceLock<Engine> = OnceLock::new();
@@ -149,7 +149,7 @@ proptest! {
             input.push('\n');
         }
         let run = || {
-            let bot = Bot::new(engine().clone(), Store::temporary().unwrap());
+            let bot = Bot::new(engine().clone(), SledStore::temporary().unwrap());
             let mut out = Vec::new();
             pavebot::replay::run(&bot, input.as_bytes(), &mut out).unwrap();
             out

@@ -14,7 +14,7 @@ use pavebot::bot::Bot;
 use pavebot::engine::state::{Awaiting, ThreadState};
 use pavebot::engine::{Attachment, Command, Effect, Event, Limits};
 use pavebot::serial::{Dispatcher, SubmitError};
-use pavebot::store::Store;
+use pavebot::store::SledStore;
 use serde_json::Value;
 
 use support::*;
@@ -24,7 +24,7 @@ fn tmp() -> tempfile::TempDir {
 }
 
 fn bot() -> Bot {
-    Bot::new(engine(), Store::temporary().expect("temporary sled"))
+    Bot::new(engine(), SledStore::temporary().expect("temporary sled"))
 }
 
 fn said(effects: &[Effect]) -> Vec<String> {
@@ -129,7 +129,7 @@ async fn dispatcher_serialises_thousands_of_events_over_hundreds_of_threads() {
     let script: Vec<Event> = engagement("x").iter().map(|l| event(l)).collect();
     let lines = engagement("x");
     let states = reference_states(&engine, &lines);
-    let d = Dispatcher::new(Bot::new(engine, Store::temporary().expect("sled")));
+    let d = Dispatcher::new(Bot::new(engine, SledStore::temporary().expect("sled")));
     let mut tasks = Vec::new();
     for t in 0..TASKS {
         let d = d.clone();
@@ -181,7 +181,7 @@ async fn dispatcher_applies_one_threads_events_in_arrival_order() {
     let lines = engagement("x");
     let script: Vec<Event> = lines.iter().map(|l| event(l)).collect();
     let states = reference_states(&engine, &lines);
-    let d = Dispatcher::new(Bot::new(engine, Store::temporary().expect("sled")));
+    let d = Dispatcher::new(Bot::new(engine, SledStore::temporary().expect("sled")));
     let mut tasks = Vec::new();
     for i in 0..40 {
         let d = d.clone();
@@ -288,7 +288,7 @@ fn cmd(bot: &Bot, thread: &str, user: &str, c: Command) -> pavebot::bot::Outcome
 #[test]
 fn v1_records_migrate_on_read_and_the_conversation_continues() {
     let dir = tmp();
-    let store = Store::open(dir.path()).expect("open");
+    let store = SledStore::open(dir.path()).expect("open");
     for name in ["phase1-inputs", "phase2-gate", "no-engagement"] {
         let bytes = std::fs::read(fixtures().join(format!("v1/{name}.json"))).expect("fixture");
         store.put_raw(name, &bytes).expect("put_raw");
@@ -380,7 +380,7 @@ fn v1_records_migrate_on_read_and_the_conversation_continues() {
 #[test]
 fn an_unreadable_record_is_reported_for_its_thread_and_reset_works_while_others_go_on() {
     let dir = tmp();
-    let store = Store::open(dir.path()).expect("open");
+    let store = SledStore::open(dir.path()).expect("open");
     let bot = Bot::new(engine(), store);
     // A healthy thread first.
     say(
@@ -481,7 +481,7 @@ fn a_corrupt_or_unusable_database_is_a_clear_error_at_start_up() {
     // A healthy database to corrupt.
     let good = cwd.path().join("good");
     {
-        let s = Store::open(&good).expect("open");
+        let s = SledStore::open(&good).expect("open");
         s.save("t", &ThreadState::default()).expect("save");
     }
     let mut cases: Vec<(String, PathBuf)> = Vec::new();
@@ -552,7 +552,7 @@ fn copy_dir(from: &Path, to: &Path) {
 #[test]
 fn only_the_owner_and_approver_roles_confirm_reset_and_go_back() {
     let engine = engine().with_policy(Limits::default(), vec!["Platform-Approver".into()]);
-    let bot = Bot::new(engine, Store::temporary().expect("sled"));
+    let bot = Bot::new(engine, SledStore::temporary().expect("sled"));
     let th = "auth";
     let ev = |user: &str, text: Option<&str>, c: Option<Command>, roles: &[&str]| Event {
         user: user.into(),

@@ -43,7 +43,7 @@ use pavebot::bot::Bot;
 use pavebot::config::Config;
 use pavebot::engine::state::ThreadState;
 use pavebot::engine::{Attachment, Command, Effect, Event};
-use pavebot::store::Store;
+use pavebot::store::SledStore;
 use regex::Regex;
 use serde_json::Value;
 
@@ -390,7 +390,7 @@ fn check(exp: &str, s: &Seen) -> Result<(), String> {
 fn fresh_bot(dir: &Path) -> Bot {
     let cfg = Config::parse_layers(None, &[]).expect("default config");
     let engine = pavebot::engine_from(&cfg).expect("engine");
-    Bot::new(engine, Store::open(dir).expect("open sled"))
+    Bot::new(engine, SledStore::open(dir).expect("open sled"))
 }
 
 fn is_readonly(ev: &Event) -> bool {

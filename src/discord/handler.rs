@@ -1,35 +1,39 @@
-//! The serenity/poise glue: slash commands, the global event handler (messages, buttons, modals) and
-//! the code that carries out planned Discord calls.
+//! The serenity/poise glue: slash commands and the global event handler (messages, buttons, modals).
+//! A step's public replies go through the outbox ([`super::deliver`]); what only the person who
+//! acted should see (refusals, status, why, the Revise prompt) answers the interaction privately at
+//! once. This module never touches the store: everything it needs comes from the dispatcher.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use poise::serenity_prelude as serenity;
 use serenity::builder::Builder;
 use serenity::{
-    ButtonStyle, ChannelId, ChannelType, ComponentInteraction, CreateActionRow,
-    CreateAllowedMentions, CreateAttachment, CreateButton, CreateInputText,
+    ChannelId, ComponentInteraction, CreateActionRow, CreateAllowedMentions, CreateInputText,
     CreateInteractionResponse, CreateInteractionResponseFollowup, CreateInteractionResponseMessage,
-    CreateMessage, CreateModal, CreateThread, EditInteractionResponse, FullEvent, GuildId,
-    InputTextStyle, Interaction, Message, ModalInteraction, RoleId, User,
+    CreateMessage, CreateModal, FullEvent, GuildId, InputTextStyle, Interaction, Message,
+    ModalInteraction, RoleId, User,
 };
 use tracing::{debug, info, warn};
 
+use super::deliver::{now_secs, Deliverer, Entry, Followup, Item};
 use super::map::{self, CustomId, Planned};
+use crate::bot::ThreadInfo;
 use crate::config::DiscordConfig;
-use crate::engine::state::ThreadState;
+use crate::engine::state::Awaiting;
 use crate::engine::{Attachment, Command, Event, Step};
-use crate::serial::Dispatcher;
+use crate::serial::{Dispatcher, OutboxFn};
+
+/// How long a step may take before an interaction is acknowledged without its answer (Discord wants
+/// an answer within 3 seconds).
+const ANSWER_WITHIN: Duration = Duration::from_millis(1500);
 
 /// The error type of commands and handlers (logged in full, never shown to users).
 pub type Error = anyhow::Error;
 /// poise's context for this bot.
 pub type Ctx<'a> = poise::Context<'a, Data, Error>;
-
-/// What users see when something fails on the bot's side.
-pub const SORRY: &str = "Sorry, something went wrong on my side. Please try again in a moment.";
 
 const ROLE_TTL: Duration = Duration::from_secs(60);
 
@@ -46,25 +50,120 @@ pub struct Data {
     pub content_intent: AtomicBool,
     downloader: reqwest::Client,
     roles: RoleTables,
+    /// The gate this adapter last showed in each thread (from the replies it delivered): a typed
+    /// confirmation is stamped with it, so a "yes" typed while a Confirm press is in flight cannot
+    /// pass a second gate. Memory only: absent after a restart (the typed "yes" then confirms the
+    /// open gate).
+    shown_gates: Arc<Mutex<HashMap<String, u8>>>,
+    /// Posts the outbox.
+    pub deliverer: Arc<Deliverer>,
 }
 
 impl Data {
     /// New shared state.
-    pub fn new(dispatcher: Dispatcher, cfg: DiscordConfig, content_intent: bool) -> Data {
+    pub fn new(
+        dispatcher: Dispatcher,
+        cfg: DiscordConfig,
+        content_intent: bool,
+        rest: super::deliver::Rest,
+    ) -> Data {
         let downloader = reqwest::Client::builder()
             .no_proxy()
             .timeout(Duration::from_secs(20))
             .build()
             .unwrap_or_default();
+        let shown_gates: Arc<Mutex<HashMap<String, u8>>> = Arc::default();
+        let shown = shown_gates.clone();
+        let deliverer = Deliverer::new(
+            rest,
+            dispatcher.clone(),
+            Box::new(move |key, gate| show_gate(&shown, key, gate)),
+        );
         Data {
             dispatcher,
             cfg,
             content_intent: AtomicBool::new(content_intent),
             downloader,
             roles: Mutex::new(HashMap::new()),
+            shown_gates,
+            deliverer,
         }
     }
 
+    /// A notice from `replies/ui.toml`.
+    fn notice(&self, key: &str) -> String {
+        self.dispatcher.bot().engine.knowledge().ui(key).to_string()
+    }
+
+    /// Submits an event whose public replies go through the outbox; returns the outcome, the
+    /// private texts, and whether the step took so long that the interaction (if any) was
+    /// acknowledged with `ack` first.
+    async fn step(
+        &self,
+        key: &str,
+        ev: Event,
+        target: Target,
+        ack: Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>>,
+    ) -> Result<(crate::bot::Outcome, Vec<String>, bool), Error> {
+        let audience = target.audience;
+        let followup = target.followup.clone();
+        let submit = self
+            .dispatcher
+            .submit_with(key, ev, outbox_for(key, target));
+        tokio::pin!(submit);
+        let mut acked = false;
+        let outcome = match ack {
+            None => submit.await?,
+            Some(ack) => {
+                tokio::select! {
+                    o = &mut submit => o?,
+                    _ = tokio::time::sleep(ANSWER_WITHIN) => {
+                        ack.await;
+                        acked = true;
+                        submit.await?
+                    }
+                }
+            }
+        };
+        let (_, private) = split(key, &outcome.step, audience);
+        if outcome.outbox.is_some() {
+            if acked {
+                // The acknowledgement is private: public replies must not become its follow-ups.
+                if let Some(f) = &followup {
+                    self.deliverer.skip_followups(&f.token);
+                }
+            }
+            self.deliverer.kick(key);
+        } else {
+            show_gate(&self.shown_gates, key, outcome.info.open_gate);
+        }
+        Ok((outcome, private, acked))
+    }
+
+    /// The gate last shown in the thread `key`.
+    fn shown_gate(&self, key: &str) -> Option<u8> {
+        self.shown_gates
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(key)
+            .copied()
+    }
+}
+
+/// Remembers the gate open in `key` once a step's replies are delivered.
+fn show_gate(gates: &Mutex<HashMap<String, u8>>, key: &str, gate: Option<u8>) {
+    let mut m = gates.lock().unwrap_or_else(|p| p.into_inner());
+    match gate {
+        Some(g) => {
+            m.insert(key.to_string(), g);
+        }
+        None => {
+            m.remove(key);
+        }
+    }
+}
+
+impl Data {
     fn guild_served(&self, guild: Option<GuildId>) -> bool {
         match guild {
             None => false,
@@ -76,31 +175,15 @@ impl Data {
         self.cfg.channels.is_empty() || self.cfg.channels.contains(&channel.get())
     }
 
-    async fn load(&self, key: &str) -> Result<ThreadState, Error> {
-        let bot = self.dispatcher.bot().clone();
-        let k = key.to_string();
-        Ok(tokio::task::spawn_blocking(move || bot.store.load(&k)).await??)
-    }
-
-    /// True when `channel` is an engagement thread this bot runs (a record exists under its key).
+    /// True when `channel` is an engagement thread this bot runs (the dispatcher knows its key).
     async fn is_engagement_thread(&self, channel: ChannelId) -> bool {
-        match self.load(&map::thread_key(channel.get())).await {
-            Ok(st) => st != ThreadState::default(),
-            // An unreadable record is still ours: the engine answers with a clear message.
-            Err(_) => true,
+        match self.dispatcher.info(&map::thread_key(channel.get())).await {
+            Ok(info) => info.known,
+            Err(e) => {
+                warn!(thread = %channel, error = %e, "cannot read the thread's state");
+                false
+            }
         }
-    }
-
-    /// Moves an engagement that started under a channel key into its new thread.
-    async fn move_state(&self, from: &str, to: &str, state: ThreadState) -> Result<(), Error> {
-        let bot = self.dispatcher.bot().clone();
-        let (from, to) = (from.to_string(), to.to_string());
-        tokio::task::spawn_blocking(move || {
-            bot.store.save(&to, &state)?;
-            bot.store.save(&from, &ThreadState::default())
-        })
-        .await??;
-        Ok(())
     }
 
     /// The member's role names: from the gateway cache, else from the REST API (cached a minute).
@@ -205,222 +288,96 @@ fn no_pings() -> CreateAllowedMentions {
         .replied_user(false)
 }
 
-fn rows(buttons: &[map::Button]) -> Vec<CreateActionRow> {
-    if buttons.is_empty() {
-        return vec![];
-    }
-    vec![CreateActionRow::Buttons(
-        buttons
-            .iter()
-            .take(5)
-            .map(|b| {
-                CreateButton::new(b.custom_id.clone())
-                    .label(b.label.clone())
-                    .style(if b.primary {
-                        ButtonStyle::Primary
-                    } else {
-                        ButtonStyle::Secondary
-                    })
-            })
-            .collect(),
-    )]
+/// Which of a step's replies only the person who acted sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Audience {
+    /// A typed message: everything is public (a denial is a plain reply).
+    Public,
+    /// An interaction: denials are private, the rest public (ask, export).
+    Interaction,
+    /// An interaction whose replies are private when the step changed nothing (a refusal: a stale
+    /// confirmation, "an engagement is already running").
+    Refusable,
+    /// Every reply is private (status, why, the Revise prompt).
+    Private,
 }
 
-/// Where the output of one handled event goes.
-enum Sink<'a> {
-    /// Plain messages in a channel; the triggering message (if any) anchors a new thread and gets
-    /// denials as replies.
-    Channel {
-        channel: ChannelId,
-        anchor: Option<&'a Message>,
-    },
-    /// Follow-ups of an interaction (the channel is where a new thread would be opened).
-    Followup {
-        token: &'a str,
-        channel: ChannelId,
-        /// A deferred "thinking" response is showing (slash commands) and has not been replaced yet.
-        thinking: bool,
-    },
-}
-
-/// Carries out an outcome: opens the thread if asked (moving the state from `key` to the thread's
-/// key), posts messages, buttons and files, and sends denials the way the origin allows.
-async fn deliver(
-    ctx: &serenity::Context,
-    data: &Data,
-    key: &str,
-    in_thread: bool,
-    mut sink: Sink<'_>,
-    step: &Step,
-) -> Result<(), Error> {
-    let http = &ctx.http;
-    let mut planned = map::plan(key, &step.effects);
-    let mut i = 0;
-    while i < planned.len() {
-        let p = planned[i].clone();
-        i += 1;
+/// Splits a step's effects into the public items (delivered through the outbox) and the private
+/// texts (answered to the interaction at once).
+fn split(key: &str, step: &Step, audience: Audience) -> (Vec<Item>, Vec<String>) {
+    let mut public = Vec::new();
+    let mut private = Vec::new();
+    let everything_private =
+        audience == Audience::Private || (audience == Audience::Refusable && !step.changed);
+    for p in map::plan(key, &step.effects) {
         match p {
-            Planned::OpenThread { name } if !in_thread => {
-                let (channel, anchor_id) = match &sink {
-                    Sink::Channel {
-                        channel,
-                        anchor: Some(m),
-                    } => (*channel, m.id),
-                    Sink::Channel { channel, .. } | Sink::Followup { channel, .. } => {
-                        // Slash commands (or no anchor): post a starter message to open the thread from.
-                        let channel = *channel;
-                        let starter = format!("Opening an engagement thread: **{name}**");
-                        let m = send(http, &mut sink, &starter, &[]).await?;
-                        (channel, m.id)
-                    }
-                };
-                // A thread opened from a message has the message's id: save the state there first
-                // so the first message in the thread already finds it.
-                let tkey = map::thread_key(anchor_id.get());
-                data.move_state(key, &tkey, step.state.clone()).await?;
-                let builder = CreateThread::new(name)
-                    .kind(ChannelType::PublicThread)
-                    .auto_archive_duration(archive(data.cfg.thread_auto_archive_minutes));
-                match channel
-                    .create_thread_from_message(http, anchor_id, builder)
-                    .await
-                {
-                    Ok(thread) => {
-                        let real = map::thread_key(thread.id.get());
-                        if real != tkey {
-                            data.move_state(&tkey, &real, step.state.clone()).await?;
-                        }
-                        info!(thread = %thread.id, "engagement thread opened");
-                        map::rekey(&mut planned[i..], &real);
-                        sink = Sink::Channel {
-                            channel: thread.id,
-                            anchor: None,
-                        };
-                    }
-                    Err(e) => {
-                        // Without a thread the engagement runs where it started.
-                        warn!(error = %e, "cannot open a thread; continuing in the channel");
-                        data.move_state(&tkey, key, step.state.clone()).await?;
-                    }
-                }
-            }
-            Planned::OpenThread { .. } => {}
-            Planned::Send { text, buttons } => {
-                send(http, &mut sink, &text, &buttons).await?;
-            }
-            Planned::File { filename, markdown } => {
-                let file = CreateAttachment::bytes(markdown.into_bytes(), filename.clone());
-                let note = format!("The whole plan as one document: `{filename}`");
-                match &mut sink {
-                    Sink::Channel { channel, .. } => {
-                        channel
-                            .send_message(
-                                http,
-                                CreateMessage::new()
-                                    .content(note)
-                                    .add_file(file)
-                                    .allowed_mentions(no_pings()),
-                            )
-                            .await?;
-                    }
-                    Sink::Followup {
-                        token, thinking, ..
-                    } => {
-                        CreateInteractionResponseFollowup::new()
-                            .content(note)
-                            .add_file(file)
-                            .allowed_mentions(no_pings())
-                            .execute(http, (None, token))
-                            .await?;
-                        *thinking = false;
-                    }
-                }
-            }
-            Planned::Denied { text } => match &mut sink {
-                Sink::Channel { channel, anchor } => {
-                    let mut b = CreateMessage::new()
-                        .content(text)
-                        .allowed_mentions(no_pings());
-                    if let Some(m) = anchor {
-                        b = b.reference_message(*m);
-                    }
-                    channel.send_message(http, b).await?;
-                }
-                Sink::Followup {
-                    token, thinking, ..
-                } => {
-                    if *thinking {
-                        // Replace the public "thinking" placeholder by a private answer.
-                        if let Err(e) = http.delete_original_interaction_response(token).await {
-                            debug!(error = %e, "cannot delete the deferred response");
-                        }
-                        *thinking = false;
-                    }
-                    CreateInteractionResponseFollowup::new()
-                        .content(text)
-                        .ephemeral(true)
-                        .allowed_mentions(no_pings())
-                        .execute(http, (None, token))
-                        .await?;
-                }
-            },
+            Planned::Denied { text } if audience != Audience::Public => private.push(text),
+            Planned::Denied { text } => public.push(Item::Send {
+                text,
+                buttons: vec![],
+            }),
+            Planned::Send { text, .. } if everything_private => private.push(text),
+            Planned::OpenThread { name } => public.push(Item::OpenThread { name }),
+            Planned::Send { text, buttons } => public.push(Item::Send { text, buttons }),
+            Planned::File {
+                filename,
+                markdown,
+                note,
+            } => public.push(Item::File {
+                note,
+                filename,
+                markdown,
+            }),
         }
     }
-    if let Sink::Followup {
-        token,
-        thinking: true,
-        ..
-    } = sink
-    {
-        // Nothing was said (should not happen): do not leave "thinking..." forever.
-        CreateInteractionResponseFollowup::new()
-            .content("Done.")
-            .allowed_mentions(no_pings())
-            .execute(http, (None, token))
-            .await?;
-    }
-    Ok(())
+    (public, private)
 }
 
-async fn send(
-    http: &serenity::Http,
-    sink: &mut Sink<'_>,
-    text: &str,
-    buttons: &[map::Button],
-) -> Result<Message, Error> {
-    Ok(match sink {
-        Sink::Channel { channel, .. } => {
-            channel
-                .send_message(
-                    http,
-                    CreateMessage::new()
-                        .content(text)
-                        .components(rows(buttons))
-                        .allowed_mentions(no_pings()),
-                )
-                .await?
+/// Where a step's public replies go.
+#[derive(Debug, Clone)]
+struct Target {
+    channel: u64,
+    in_thread: bool,
+    anchor: Option<u64>,
+    followup: Option<Followup>,
+    audience: Audience,
+    archive: u16,
+}
+
+/// The outbox entry builder the dispatcher runs under the thread's turn.
+fn outbox_for(key: &str, target: Target) -> OutboxFn {
+    let key = key.to_string();
+    Arc::new(move |step: &Step, info: &ThreadInfo| {
+        let (mut items, _) = split(&key, step, target.audience);
+        if target.in_thread {
+            items.retain(|i| !matches!(i, Item::OpenThread { .. }));
         }
-        Sink::Followup {
-            token, thinking, ..
-        } => {
-            let m = CreateInteractionResponseFollowup::new()
-                .content(text)
-                .components(rows(buttons))
-                .allowed_mentions(no_pings())
-                .execute(http, (None, token))
-                .await?;
-            *thinking = false;
-            m
+        if items.is_empty() {
+            return None;
         }
+        Some(
+            Entry {
+                channel: target.channel,
+                parent: target.channel,
+                anchor: target.anchor,
+                followup: target.followup.clone(),
+                turn: step.state.turn,
+                gate: info.open_gate,
+                form: info.awaiting == Awaiting::Inputs,
+                done: 0,
+                items,
+                archive: target.archive,
+            }
+            .encode(),
+        )
     })
 }
 
-fn archive(minutes: u16) -> serenity::AutoArchiveDuration {
+/// Discord's auto-archive durations (minutes); anything else is a day.
+fn archive(minutes: u16) -> u16 {
     match minutes {
-        60 => serenity::AutoArchiveDuration::OneHour,
-        4320 => serenity::AutoArchiveDuration::ThreeDays,
-        10080 => serenity::AutoArchiveDuration::OneWeek,
-        _ => serenity::AutoArchiveDuration::OneDay,
+        60 | 4320 | 10080 => minutes,
+        _ => 1440,
     }
 }
 
@@ -497,10 +454,9 @@ async fn slash(ctx: Ctx<'_>, command: Command, text: Option<String>) -> Result<(
     let poise::Context::Application(actx) = ctx else {
         return Ok(());
     };
-    // Acknowledge first: Discord wants an answer within 3 seconds.
-    ctx.defer().await?;
     let data = ctx.data();
     let sctx = ctx.serenity_context();
+    let http = &sctx.http;
     let inter = actx.interaction;
     let channel = inter.channel_id;
     let in_thread = data.is_engagement_thread(channel).await;
@@ -523,15 +479,86 @@ async fn slash(ctx: Ctx<'_>, command: Command, text: Option<String>) -> Result<(
         roles,
         gate: None,
     };
-    let _typing = matches!(command, Command::Plan | Command::Export | Command::Back)
-        .then(|| channel.start_typing(&sctx.http));
-    let outcome = data.dispatcher.submit(&key, ev).await?;
-    let sink = Sink::Followup {
-        token: &inter.token,
-        channel,
-        thinking: true,
+    // Status and why answer only the asker; so does a command that changed nothing (a refusal such
+    // as "an engagement is already running"), except ask and export.
+    let audience = match command {
+        Command::Status | Command::Why => Audience::Private,
+        Command::Ask | Command::Export => Audience::Interaction,
+        _ => Audience::Refusable,
     };
-    deliver(sctx, data, &key, in_thread, sink, &outcome.step).await
+    let target = Target {
+        channel: channel.get(),
+        in_thread,
+        anchor: None,
+        followup: Some(Followup {
+            token: inter.token.clone(),
+            at: now_secs(),
+        }),
+        audience,
+        archive: archive(data.cfg.thread_auto_archive_minutes),
+    };
+    let ack = Box::pin(async {
+        // Too slow to answer at once: a private "thinking", so that a refusal stays private.
+        if let Err(e) = inter.defer_ephemeral(http).await {
+            warn!(error = %e, "cannot acknowledge the command");
+        }
+    });
+    let (outcome, private, acked) = data.step(&key, ev, target, Some(ack)).await?;
+    if outcome.outbox.is_some() && !acked {
+        // Public replies follow as follow-ups of this public "thinking".
+        inter.defer(http).await?;
+        for t in private {
+            CreateInteractionResponseFollowup::new()
+                .content(t)
+                .ephemeral(true)
+                .allowed_mentions(no_pings())
+                .execute(http, (None, &inter.token))
+                .await?;
+        }
+        return Ok(());
+    }
+    let text = if private.is_empty() {
+        data.notice("discord.done")
+    } else {
+        private.join("\n\n")
+    };
+    answer_privately(http, &inter.token, acked, &text, |m| {
+        inter.create_response(http, CreateInteractionResponse::Message(m))
+    })
+    .await
+}
+
+/// Answers an interaction privately: at once when it is not acknowledged yet, else by editing the
+/// private acknowledgement.
+async fn answer_privately<F, Fut>(
+    http: &serenity::Http,
+    token: &str,
+    acked: bool,
+    text: &str,
+    respond: F,
+) -> Result<(), Error>
+where
+    F: FnOnce(CreateInteractionResponseMessage) -> Fut,
+    Fut: std::future::Future<Output = serenity::Result<()>>,
+{
+    let text: String = text.chars().take(2000).collect();
+    if acked {
+        CreateInteractionResponseFollowup::new()
+            .content(text)
+            .ephemeral(true)
+            .allowed_mentions(no_pings())
+            .execute(http, (None, token))
+            .await?;
+    } else {
+        respond(
+            CreateInteractionResponseMessage::new()
+                .content(text)
+                .ephemeral(true)
+                .allowed_mentions(no_pings()),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------- events
@@ -547,6 +574,11 @@ pub fn event_handler<'a>(
         match event {
             FullEvent::Ready { data_about_bot } => {
                 info!(user = %data_about_bot.user.name, guilds = data_about_bot.guilds.len(), "connected to Discord");
+                data.deliverer
+                    .rest()
+                    .set_application(data_about_bot.application.id.get());
+                // Replies a previous run stored but did not finish posting.
+                data.deliverer.resume().await;
             }
             FullEvent::Message { new_message } => {
                 on_message(ctx, data, fctx.bot_id(), new_message).await?
@@ -575,6 +607,9 @@ async fn on_message(
     if !data.guild_served(msg.guild_id) {
         return Ok(());
     }
+    // The gate shown in this thread when the message arrived (read before any await: the replies of a
+    // step running now must not change what this message answers).
+    let seen_gate = data.shown_gate(&map::thread_key(msg.channel_id.get()));
     let bot = bot_id.get();
     let mentioned = map::mentions(&msg.content, bot) || msg.mentions.iter().any(|u| u.id == bot_id);
     let in_thread = data.is_engagement_thread(msg.channel_id).await;
@@ -607,12 +642,7 @@ async fn on_message(
         attachments,
         command: None,
         roles,
-        gate: None,
-    };
-    let outcome = data.dispatcher.submit(&key, ev).await?;
-    let sink = Sink::Channel {
-        channel: msg.channel_id,
-        anchor: Some(msg),
+        gate: if in_thread { seen_gate } else { None },
     };
     for n in notes {
         msg.channel_id
@@ -625,7 +655,15 @@ async fn on_message(
             )
             .await?;
     }
-    deliver(ctx, data, &key, in_thread, sink, &outcome.step).await?;
+    let target = Target {
+        channel: msg.channel_id.get(),
+        in_thread,
+        anchor: Some(msg.id.get()),
+        followup: None,
+        audience: Audience::Public,
+        archive: archive(data.cfg.thread_auto_archive_minutes),
+    };
+    data.step(&key, ev, target, None).await?;
     drop(typing);
     Ok(())
 }
@@ -636,20 +674,13 @@ fn key_matches_channel(key: &str, channel: ChannelId) -> bool {
     key == c || key.split_once(':').is_some_and(|(ch, _)| ch == c)
 }
 
-async fn ephemeral(
-    respond: impl std::future::Future<Output = serenity::Result<()>>,
-) -> Result<(), Error> {
-    respond.await?;
-    Ok(())
-}
-
 async fn on_component(
     ctx: &serenity::Context,
     data: &Data,
     ci: &ComponentInteraction,
 ) -> Result<(), Error> {
     let http = &ctx.http;
-    let reply_private = |text: &str| {
+    let reply_private = |text: String| {
         CreateInteractionResponse::Message(
             CreateInteractionResponseMessage::new()
                 .content(text)
@@ -663,27 +694,23 @@ async fn on_component(
         }
     });
     let Some(id) = id else {
-        return ephemeral(
-            ci.create_response(http, reply_private("This button is no longer active.")),
-        )
-        .await;
+        ci.create_response(http, reply_private(data.notice("discord.button_inactive")))
+            .await?;
+        return Ok(());
     };
     match id {
         CustomId::Form { thread } => {
-            let st = data.load(&thread).await?;
-            let view = data.dispatcher.bot().engine.view(&st);
-            if view.awaiting != "inputs" || view.missing.is_empty() {
-                return ephemeral(ci.create_response(
-                    http,
-                    reply_private("Nothing is waiting for answers here any more."),
-                ))
-                .await;
+            let info = data.dispatcher.info(&thread).await?;
+            if info.awaiting != Awaiting::Inputs || info.missing.is_empty() {
+                ci.create_response(http, reply_private(data.notice("discord.form_inactive")))
+                    .await?;
+                return Ok(());
             }
             let k = data.dispatcher.bot().engine.knowledge();
-            let fields = map::form_fields(k, &view.missing);
+            let fields = map::form_fields(k, &info.missing);
             let modal = CreateModal::new(
                 CustomId::Form { thread }.encode(),
-                "Phase 1: planning inputs",
+                data.notice("discord.form_title"),
             )
             .components(
                 fields
@@ -706,20 +733,16 @@ async fn on_component(
             phase,
             confirm,
         } => {
-            ci.create_response(http, CreateInteractionResponse::Acknowledge)
-                .await?;
-            let st = data.load(&thread).await?;
-            let view = data.dispatcher.bot().engine.view(&st);
-            if view.phase != Some(phase) || view.awaiting != "confirmation" {
-                CreateInteractionResponseFollowup::new()
-                    .content("This gate is already closed: the engagement has moved on. Use `/eks status` to see where it stands.")
-                    .ephemeral(true)
-                    .allowed_mentions(no_pings())
-                    .execute(http, (None, &ci.token))
-                    .await?;
-                return Ok(());
+            if !confirm {
+                // A Revise press on a closed gate changes nothing; a confirmation carries its gate
+                // and the engine refuses a stale one under the thread's turn.
+                let info = data.dispatcher.info(&thread).await?;
+                if info.open_gate != Some(phase) {
+                    ci.create_response(http, reply_private(data.notice("discord.gate_closed")))
+                        .await?;
+                    return Ok(());
+                }
             }
-            let _typing = ci.channel_id.start_typing(http);
             let member_roles = ci
                 .member
                 .as_ref()
@@ -736,73 +759,66 @@ async fn on_component(
                     Command::Revise
                 }),
                 roles,
-                gate: None,
+                gate: Some(phase),
             };
-            let outcome = data.dispatcher.submit(&thread, ev).await?;
-            let denied = outcome
-                .step
-                .effects
-                .iter()
-                .any(|e| matches!(e, crate::engine::Effect::Denied { .. }));
-            if !denied && confirm {
-                // The gate is passed: take its buttons away.
+            let target = Target {
+                channel: ci.channel_id.get(),
+                in_thread: true,
+                anchor: None,
+                followup: None,
+                // The Revise prompt answers only the asker; a refused confirmation too.
+                audience: if confirm {
+                    Audience::Refusable
+                } else {
+                    Audience::Private
+                },
+                archive: archive(data.cfg.thread_auto_archive_minutes),
+            };
+            let ack = Box::pin(async {
                 if let Err(e) = ci
-                    .edit_response(http, EditInteractionResponse::new().components(vec![]))
+                    .create_response(http, CreateInteractionResponse::Acknowledge)
                     .await
                 {
-                    debug!(error = %e, "cannot remove the gate buttons");
+                    warn!(error = %e, "cannot acknowledge the button");
                 }
+            });
+            let (outcome, private, acked) = data.step(&thread, ev, target, Some(ack)).await?;
+            let passed = confirm && outcome.step.changed && outcome.info.open_gate != Some(phase);
+            if passed {
+                // The gate is passed: its buttons go at once, in the same answer.
+                data.deliverer.forget(&thread, ci.message.id.get());
+                if acked {
+                    if let Err(e) = ci
+                        .edit_response(
+                            http,
+                            serenity::EditInteractionResponse::new().components(vec![]),
+                        )
+                        .await
+                    {
+                        debug!(error = %e, "cannot remove the gate buttons");
+                    }
+                } else {
+                    ci.create_response(
+                        http,
+                        CreateInteractionResponse::UpdateMessage(
+                            CreateInteractionResponseMessage::new().components(vec![]),
+                        ),
+                    )
+                    .await?;
+                }
+                return Ok(());
             }
-            interaction_deliver(ctx, data, &thread, ci.channel_id, &ci.token, &outcome.step).await
+            let text = if private.is_empty() {
+                data.notice("discord.done")
+            } else {
+                private.join("\n\n")
+            };
+            answer_privately(http, &ci.token, acked, &text, |m| {
+                ci.create_response(http, CreateInteractionResponse::Message(m))
+            })
+            .await
         }
     }
-}
-
-/// Delivers a button's or modal's outcome: messages in the channel, denials ephemerally.
-async fn interaction_deliver(
-    ctx: &serenity::Context,
-    data: &Data,
-    key: &str,
-    channel: ChannelId,
-    token: &str,
-    step: &Step,
-) -> Result<(), Error> {
-    let (denied, rest): (Vec<_>, Vec<_>) = step
-        .effects
-        .iter()
-        .cloned()
-        .partition(|e| matches!(e, crate::engine::Effect::Denied { .. }));
-    if !denied.is_empty() {
-        let s = Step {
-            state: step.state.clone(),
-            effects: denied,
-            changed: false,
-        };
-        let sink = Sink::Followup {
-            token,
-            channel,
-            thinking: false,
-        };
-        deliver(ctx, data, key, true, sink, &s).await?;
-    }
-    let s = Step {
-        state: step.state.clone(),
-        effects: rest,
-        changed: step.changed,
-    };
-    let in_thread = key == map::thread_key(channel.get());
-    deliver(
-        ctx,
-        data,
-        key,
-        in_thread,
-        Sink::Channel {
-            channel,
-            anchor: None,
-        },
-        &s,
-    )
-    .await
 }
 
 async fn on_modal(
@@ -811,23 +827,22 @@ async fn on_modal(
     mi: &ModalInteraction,
 ) -> Result<(), Error> {
     let http = &ctx.http;
+    let private = |text: String| {
+        CreateInteractionResponse::Message(
+            CreateInteractionResponseMessage::new()
+                .content(text)
+                .ephemeral(true)
+                .allowed_mentions(no_pings()),
+        )
+    };
     let thread = match CustomId::parse(&mi.data.custom_id) {
         Some(CustomId::Form { thread }) if key_matches_channel(&thread, mi.channel_id) => thread,
         _ => {
-            mi.create_response(
-                http,
-                CreateInteractionResponse::Message(
-                    CreateInteractionResponseMessage::new()
-                        .content("This form is no longer active.")
-                        .ephemeral(true),
-                ),
-            )
-            .await?;
+            mi.create_response(http, private(data.notice("discord.form_inactive")))
+                .await?;
             return Ok(());
         }
     };
-    mi.create_response(http, CreateInteractionResponse::Acknowledge)
-        .await?;
     let values: Vec<(String, String)> = mi
         .data
         .components
@@ -842,14 +857,10 @@ async fn on_modal(
         .collect();
     let text = map::form_text(&values);
     if text.is_empty() {
-        CreateInteractionResponseFollowup::new()
-            .content("The form was empty, so nothing changed.")
-            .ephemeral(true)
-            .execute(http, (None, &mi.token))
+        mi.create_response(http, private(data.notice("discord.form_empty")))
             .await?;
         return Ok(());
     }
-    let _typing = mi.channel_id.start_typing(http);
     let member_roles = mi
         .member
         .as_ref()
@@ -864,8 +875,39 @@ async fn on_modal(
         roles,
         gate: None,
     };
-    let outcome = data.dispatcher.submit(&thread, ev).await?;
-    interaction_deliver(ctx, data, &thread, mi.channel_id, &mi.token, &outcome.step).await
+    let target = Target {
+        channel: mi.channel_id.get(),
+        in_thread: true,
+        anchor: None,
+        followup: None,
+        audience: Audience::Refusable,
+        archive: archive(data.cfg.thread_auto_archive_minutes),
+    };
+    let ack = Box::pin(async {
+        if let Err(e) = mi
+            .create_response(http, CreateInteractionResponse::Acknowledge)
+            .await
+        {
+            warn!(error = %e, "cannot acknowledge the form");
+        }
+    });
+    let (outcome, texts, acked) = data.step(&thread, ev, target, Some(ack)).await?;
+    if outcome.outbox.is_some() && texts.is_empty() {
+        if !acked {
+            mi.create_response(http, CreateInteractionResponse::Acknowledge)
+                .await?;
+        }
+        return Ok(());
+    }
+    let text = if texts.is_empty() {
+        data.notice("discord.done")
+    } else {
+        texts.join("\n\n")
+    };
+    answer_privately(http, &mi.token, acked, &text, |m| {
+        mi.create_response(http, CreateInteractionResponse::Message(m))
+    })
+    .await
 }
 
 // ---------------------------------------------------------------- errors
@@ -890,7 +932,7 @@ pub fn on_error(err: poise::FrameworkError<'_, Data, Error>) -> poise::BoxFuture
                 tracing::error!(error = %other, "command failed");
                 if let Some(ctx) = ctx {
                     let reply = poise::CreateReply::default()
-                        .content(SORRY)
+                        .content(ctx.data().notice("discord.sorry"))
                         .ephemeral(true)
                         .allowed_mentions(no_pings());
                     if let Err(e) = ctx.send(reply).await {

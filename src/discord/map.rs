@@ -2,7 +2,7 @@
 //! `custom_id` formats, mention stripping, effects to planned Discord calls, and the Phase 1 form.
 
 use crate::engine::state::Slot;
-use crate::engine::text::{echo, pack, DISCORD_LIMIT};
+use crate::engine::text::{pack, DISCORD_LIMIT};
 use crate::engine::Effect;
 use crate::knowledge::Knowledge;
 
@@ -92,7 +92,7 @@ impl CustomId {
 }
 
 /// One button to put under a message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Button {
     /// The `custom_id`.
     pub custom_id: String,
@@ -117,8 +117,10 @@ pub enum Planned {
         /// Buttons (one row).
         buttons: Vec<Button>,
     },
-    /// Post a Markdown file.
+    /// Post a Markdown file with one line (the engine's line about it).
     File {
+        /// The line posted with the file.
+        note: String,
         /// The file name.
         filename: String,
         /// The Markdown.
@@ -199,10 +201,22 @@ pub fn plan(key: &str, effects: &[Effect]) -> Vec<Planned> {
                 }],
             ),
             Effect::FormButton { .. } => {}
-            Effect::Document { filename, markdown } => out.push(Planned::File {
-                filename: safe_filename(filename),
-                markdown: markdown.clone(),
-            }),
+            Effect::Document { filename, markdown } => {
+                // The line that announces the document goes with it: export posts one message.
+                let note = match out.last() {
+                    Some(Planned::Send { text, buttons }) if buttons.is_empty() => {
+                        let t = text.clone();
+                        out.pop();
+                        t
+                    }
+                    _ => String::new(),
+                };
+                out.push(Planned::File {
+                    note,
+                    filename: safe_filename(filename),
+                    markdown: markdown.clone(),
+                })
+            }
             Effect::Denied { text } => {
                 for part in pack(text, DISCORD_LIMIT) {
                     out.push(Planned::Denied { text: part });
@@ -237,9 +251,51 @@ pub fn rekey(planned: &mut [Planned], new_key: &str) {
     }
 }
 
-/// A thread name from the engine's title: one line, no pings, 1-100 characters.
+/// A thread name from the engine's title: plain text on one line (mention syntax such as `<@&id>` is
+/// dropped, `@everyone` loses its `@`, no zero-width characters; a name never pings anyway),
+/// 1-100 characters.
 pub fn thread_name(title: &str) -> String {
-    let t: String = echo(title).chars().take(MAX_THREAD_NAME_CHARS).collect();
+    let mut plain = String::with_capacity(title.len());
+    let mut rest = title;
+    while let Some(i) = rest.find('<') {
+        plain.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        let end = tail.find('>').filter(|&e| {
+            let inner = &tail[1..e];
+            let inner = inner
+                .strip_prefix("@&")
+                .or_else(|| inner.strip_prefix("@!"))
+                .or_else(|| inner.strip_prefix('@'))
+                .or_else(|| inner.strip_prefix('#'));
+            inner.is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+        });
+        match end {
+            Some(e) => rest = &tail[e + 1..],
+            None => {
+                plain.push('<');
+                rest = &tail[1..];
+            }
+        }
+    }
+    plain.push_str(rest);
+    let plain = plain
+        .replace("@everyone", "everyone")
+        .replace("@here", "here");
+    let words: Vec<&str> = plain
+        .split(|c: char| {
+            c.is_whitespace()
+                || matches!(
+                    c,
+                    '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}'
+                )
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    let t: String = words
+        .join(" ")
+        .chars()
+        .take(MAX_THREAD_NAME_CHARS)
+        .collect();
     if t.trim().is_empty() {
         "Platform plan".to_string()
     } else {
@@ -450,6 +506,25 @@ mod tests {
             "{p:?}"
         );
         assert_eq!(p[2], Planned::Denied { text: "no".into() });
+        // The line before a document goes with it.
+        let e = plan(
+            "1",
+            &[
+                Effect::Say {
+                    text: "Here it is".into(),
+                },
+                Effect::Document {
+                    filename: "plan.md".into(),
+                    markdown: "# x".into(),
+                },
+            ],
+        );
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(matches!(&e[0], Planned::File { note, .. } if note == "Here it is"));
+        assert_eq!(
+            thread_name("Full build: <@&123> and <@!45> @everyone <#9> <b>\u{200b}\u{200b}x"),
+            "Full build: and everyone <b> x"
+        );
         let mut p = p;
         rekey(&mut p, "99");
         assert!(

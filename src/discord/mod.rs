@@ -19,8 +19,14 @@
 //! ## What it does
 //! - A mention in a served channel is routed: a one-shot answer is replied in place; an engagement
 //!   opens a public thread from that message and runs there. In the thread every message is read.
-//! - `/eks ask|plan|status|back|reset|export|why`: every command is deferred at once, then answered
-//!   with follow-ups. `ask` never opens a thread; `plan` always does (from a starter message).
+//! - `/eks ask|plan|status|back|reset|export|why`: the step runs first (a command still running after
+//!   1.5 s is acknowledged privately, within Discord's 3 s); public replies then follow as follow-ups,
+//!   while refusals, `status` and `why` answer only the asker. `ask` never opens a thread; `plan`
+//!   always does (from a starter message).
+//! - Public replies go through the **outbox** (see [`deliver`]): stored with the step's state, posted in
+//!   order by one worker per thread, retried on 429 (after `Retry-After`), 5xx and network errors,
+//!   removed once Discord accepted them and delivered again after a restart (never twice: each message
+//!   carries an enforced nonce). A gate's buttons are removed once it closes.
 //! - STOP gates carry Confirm / Revise buttons and the Phase 1 questions an "Answer in a form" button
 //!   (a modal with one field per missing input). Buttons are routed by `custom_id`
 //!   (`gate:<thread>:<phase>:confirm`, `form:<thread>`) with the state in sled, so they keep working
@@ -59,6 +65,7 @@
 //! process, move each thread record to the process that now owns its guild (a one-off export/import),
 //! then start them with the new count. Slash commands and buttons are unaffected.
 
+pub mod deliver;
 pub mod handler;
 pub mod map;
 
@@ -71,7 +78,7 @@ use tracing::{info, warn};
 use crate::bot::Bot;
 use crate::config::Config;
 use crate::serial::Dispatcher;
-use crate::store::Store;
+use crate::store::SledStore;
 
 use handler::Data;
 
@@ -89,6 +96,7 @@ pub fn intents(message_content: bool) -> serenity::GatewayIntents {
 pub struct Running {
     shards: Arc<serenity::ShardManager>,
     dispatcher: Dispatcher,
+    deliverer: Arc<deliver::Deliverer>,
     task: JoinHandle<Result<(), serenity::Error>>,
 }
 
@@ -97,6 +105,10 @@ impl Running {
     pub async fn stop(self) -> anyhow::Result<()> {
         self.shards.shutdown_all().await;
         self.dispatcher.shutdown().await?;
+        // Replies still being posted get a moment; what is left stays in the outbox for next time.
+        if !self.deliverer.idle(std::time::Duration::from_secs(5)).await {
+            warn!("replies still pending at shutdown stay in the outbox and are posted at the next start");
+        }
         match tokio::time::timeout(std::time::Duration::from_secs(10), self.task).await {
             Ok(Ok(Err(e))) => warn!(error = %e, "client ended with an error"),
             Ok(_) => {}
@@ -147,12 +159,24 @@ fn http(cfg: &Config, token: &str) -> serenity::Http {
 pub async fn start_with_store(
     cfg: &Config,
     token: &str,
-    store: Store,
+    store: SledStore,
     message_content: bool,
 ) -> anyhow::Result<Running> {
     let engine = crate::engine_from(cfg)?;
     let dispatcher = Dispatcher::new(Bot::new(engine, store));
-    let data = Data::new(dispatcher.clone(), cfg.discord.clone(), message_content);
+    let base = if cfg.discord.proxy.is_empty() {
+        "https://discord.com".to_string()
+    } else {
+        cfg.discord.proxy.trim_end_matches('/').to_string()
+    };
+    let rest = deliver::Rest::new(&base, token);
+    let data = Data::new(
+        dispatcher.clone(),
+        cfg.discord.clone(),
+        message_content,
+        rest,
+    );
+    let deliverer = data.deliverer.clone();
     let guilds = cfg.discord.guilds.clone();
     let options = poise::FrameworkOptions {
         commands: vec![handler::eks()],
@@ -211,6 +235,7 @@ pub async fn start_with_store(
     Ok(Running {
         shards,
         dispatcher,
+        deliverer,
         task,
     })
 }
@@ -244,7 +269,7 @@ pub async fn run(cfg: Config, token: String) -> anyhow::Result<()> {
     if token.is_empty() {
         anyhow::bail!("DISCORD_TOKEN is empty");
     }
-    let store = Store::open_with_cache(&cfg.data_dir, cfg.limits.cache_mb)?;
+    let store = SledStore::open_with_cache(&cfg.data_dir, cfg.limits.cache_mb)?;
     info!(
         shard = cfg.discord.shard_id,
         shards = cfg.discord.shard_count,

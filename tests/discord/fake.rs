@@ -44,6 +44,23 @@ pub struct Req {
     pub body: Value,
     /// The whole body as text.
     pub raw: String,
+    /// The status the fake answered.
+    pub status: u16,
+    /// True when this request created a message (a 2xx that was not a repeated nonce).
+    pub created: bool,
+    /// When it arrived.
+    pub at: std::time::Instant,
+}
+
+/// A scripted answer to the next matching request (see [`Fake::fail_next`]).
+#[derive(Debug, Clone)]
+struct Fault {
+    method: &'static str,
+    /// The path must end with this.
+    suffix: String,
+    status: u16,
+    retry_after: Option<f64>,
+    count: usize,
 }
 
 #[derive(Default)]
@@ -61,11 +78,21 @@ struct St {
     deny_message_content: bool,
     tokens: HashMap<String, u64>,
     files: HashMap<String, String>,
+    faults: Vec<Fault>,
+    /// Extra time before answering a message post (a slow REST round trip).
+    latency: Duration,
+    /// Posts whose answer is held back until [`Fake::release`] (the message is created first).
+    hold: bool,
+    /// Messages created with `enforce_nonce`, by nonce (Discord answers a repeat with the first).
+    nonces: HashMap<String, Value>,
+    /// Messages by id (for edits).
+    messages: HashMap<u64, Value>,
 }
 
 struct Inner {
     st: Mutex<St>,
     changed: Notify,
+    released: Notify,
     ws_port: u16,
     http_port: u16,
 }
@@ -159,6 +186,7 @@ impl Fake {
                 ..St::default()
             }),
             changed: Notify::new(),
+            released: Notify::new(),
             ws_port: ws.local_addr().unwrap().port(),
             http_port: http.local_addr().unwrap().port(),
         });
@@ -297,6 +325,7 @@ impl Fake {
     }
 
     async fn rest(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
+        let at = std::time::Instant::now();
         let method = req.method().to_string();
         let path = req
             .uri()
@@ -322,21 +351,138 @@ impl Fake {
             serde_json::from_str(&raw).unwrap_or(Value::Null)
         };
         let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
-        let resp = self.route(&method, &parts, &body);
+        let is_post = method == "POST"
+            && parts.first() == Some(&"channels")
+            && parts.last() == Some(&"messages");
+        let (latency, hold) = {
+            let s = self.st();
+            (s.latency, s.hold)
+        };
+        if is_post && !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+        let fault = {
+            let mut s = self.st();
+            let i = s
+                .faults
+                .iter()
+                .position(|f| f.method == method && path.ends_with(&f.suffix));
+            i.map(|i| {
+                let f = s.faults[i].clone();
+                if f.count <= 1 {
+                    s.faults.remove(i);
+                } else {
+                    s.faults[i].count -= 1;
+                }
+                f
+            })
+        };
+        let (resp, status, created) = match fault {
+            Some(f) => {
+                let body = if f.status == 429 {
+                    json!({"message": "You are being rate limited.", "retry_after": f.retry_after.unwrap_or(0.0), "global": false})
+                } else {
+                    json!({"message": "Internal Server Error", "code": 0})
+                };
+                let mut r = reply(f.status, body);
+                if let Some(ra) = f.retry_after {
+                    r.headers_mut().insert(
+                        "retry-after",
+                        hyper::header::HeaderValue::from_str(&ra.to_string()).unwrap(),
+                    );
+                }
+                (r, f.status, false)
+            }
+            None => {
+                let (r, created) = self.route(&method, &parts, &body);
+                let st = r.status().as_u16();
+                (r, st, created)
+            }
+        };
+        let waiter = self.inner.released.notified();
         self.st().requests.push(Req {
             method,
             path,
             body,
             raw,
+            status,
+            created,
+            at,
         });
         self.inner.changed.notify_waiters();
+        if is_post && hold && created {
+            // The message exists; the bot does not learn it until released (or killed meanwhile).
+            waiter.await;
+        }
         resp
     }
 
-    fn route(&self, method: &str, p: &[&str], body: &Value) -> Response<Full<Bytes>> {
+    /// The next `count` requests `method ... suffix` are answered with `status` (a 429 carries
+    /// `Retry-After` in seconds).
+    pub fn fail_next(
+        &self,
+        method: &'static str,
+        suffix: &str,
+        status: u16,
+        retry_after: Option<f64>,
+        count: usize,
+    ) {
+        self.st().faults.push(Fault {
+            method,
+            suffix: suffix.to_string(),
+            status,
+            retry_after,
+            count,
+        });
+    }
+
+    /// Forgets the scripted answers not used yet.
+    pub fn clear_faults(&self) {
+        self.st().faults.clear();
+    }
+
+    /// Every message post takes this long to answer.
+    pub fn set_latency(&self, d: Duration) {
+        self.st().latency = d;
+    }
+
+    /// Message posts are created but their answers held back (true) until released (false).
+    pub fn hold_posts(&self, hold: bool) {
+        self.st().hold = hold;
+        if !hold {
+            self.inner.released.notify_waiters();
+        }
+    }
+
+    fn route(&self, method: &str, p: &[&str], body: &Value) -> (Response<Full<Bytes>>, bool) {
         let content = body["content"].as_str().unwrap_or("").to_string();
         let extra = json!({"components": body.get("components").cloned().unwrap_or(json!([]))});
-        match (method, p) {
+        if let ("POST", ["channels", c, "messages"]) = (method, p) {
+            let nonce = body["nonce"].as_str().map(String::from);
+            let enforce = body["enforce_nonce"].as_bool().unwrap_or(false);
+            if let (Some(n), true) = (&nonce, enforce) {
+                if let Some(m) = self.st().nonces.get(n).cloned() {
+                    return (reply(200, m), false);
+                }
+            }
+            let ch: u64 = c.parse().unwrap_or(0);
+            let id = self.id();
+            let m = message_json(id, ch, BOT, &content, &extra);
+            {
+                let mut s = self.st();
+                if let (Some(n), true) = (nonce, enforce) {
+                    s.nonces.insert(n, m.clone());
+                }
+                s.messages.insert(id, m.clone());
+            }
+            // Discord echoes the bot's own messages on the gateway: the bot must ignore them.
+            if self.st().conn.is_some() {
+                self.dispatch("MESSAGE_CREATE", m.clone());
+            }
+            return (reply(200, m), true);
+        }
+        let created = matches!((method, p), ("POST", ["webhooks", _, _]));
+        let r = match (method, p) {
             ("GET", ["gateway"]) => reply(
                 200,
                 json!({"url": format!("ws://127.0.0.1:{}", self.inner.ws_port)}),
@@ -353,15 +499,21 @@ impl Fake {
                 reply(200, message_json(self.id(), ch, BOT, &content, &extra))
             }
             ("DELETE", ["webhooks", ..]) => reply(204, Value::Null),
-            ("POST", ["channels", c, "messages"]) => {
+            ("PATCH", ["channels", c, "messages", m]) => {
                 let ch: u64 = c.parse().unwrap_or(0);
-                let m = message_json(self.id(), ch, BOT, &content, &extra);
-                // Discord echoes the bot's own messages on the gateway: the bot must ignore them.
-                if self.st().conn.is_some() {
-                    self.dispatch("MESSAGE_CREATE", m.clone());
+                let id: u64 = m.parse().unwrap_or(0);
+                let mut msg = self
+                    .st()
+                    .messages
+                    .get(&id)
+                    .cloned()
+                    .unwrap_or_else(|| message_json(id, ch, BOT, &content, &extra));
+                if let Some(c) = body.get("components") {
+                    msg["components"] = c.clone();
                 }
-                reply(200, m)
+                reply(200, msg)
             }
+            ("PATCH", ["channels", _]) => reply(200, json!({})),
             ("POST", ["channels", c, "messages", m, "threads"]) => reply(
                 201,
                 json!({"id": m, "type": 11, "name": body["name"], "guild_id": GUILD.to_string(),
@@ -389,7 +541,8 @@ impl Fake {
                 None => reply(404, json!({"message": "Not Found", "code": 0})),
             },
             _ => reply(404, json!({"message": "404: Not Found", "code": 0})),
-        }
+        };
+        (r, created)
     }
 
     // ---------------------------------------------------------------- injection
@@ -570,7 +723,7 @@ pub fn posts(reqs: &[Req], channel: u64, from: usize) -> Vec<Req> {
     let path = format!("/channels/{channel}/messages");
     reqs.iter()
         .skip(from)
-        .filter(|r| r.method == "POST" && r.path == path)
+        .filter(|r| r.method == "POST" && r.path == path && r.created)
         .cloned()
         .collect()
 }

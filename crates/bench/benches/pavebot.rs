@@ -14,7 +14,7 @@ use criterion::{black_box, BatchSize, Criterion};
 use pavebot::bot::Bot;
 use pavebot::engine::state::ThreadState;
 use pavebot::engine::{Engine, Event};
-use pavebot::store::Store;
+use pavebot::store::SledStore;
 use pavebot_bench::loadbench::script;
 
 /// The states along the benchmark engagement: `states[i]` is the state before `script[i]`.
@@ -94,7 +94,7 @@ fn durable_benches(c: &mut Criterion, engine: &Engine) {
     let dir = tempfile::tempdir().expect("temporary directory");
     let bot = Bot::new(
         engine.clone(),
-        Store::open(&dir.path().join("db")).expect("sled opens"),
+        SledStore::open(&dir.path().join("db")).expect("sled opens"),
     );
     // The event: confirm Phase 1 (index 2), from the Phase 1 gate state written before each run.
     let gate = &st[2];

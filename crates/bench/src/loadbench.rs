@@ -30,7 +30,7 @@ use pavebot::bot::Bot;
 use pavebot::engine::state::{Awaiting, Mode, ThreadState};
 use pavebot::engine::{Command, Engine, Event};
 use pavebot::serial::Dispatcher;
-use pavebot::store::Store;
+use pavebot::store::SledStore;
 
 /// Options of `pavebot-bench`.
 #[derive(Debug, Clone, Parser)]
@@ -833,7 +833,7 @@ pub fn run(engine: Engine, opts: &Options) -> anyhow::Result<Report> {
 
     let floor = floor(&floor_dir, opts.cache_mb, record_bytes, opts.floor_n())?;
 
-    let store = Store::open_with_cache(&dir, opts.cache_mb)?;
+    let store = SledStore::open_with_cache(&dir, opts.cache_mb)?;
     if !store.is_empty() {
         anyhow::bail!(
             "the database at {} already holds {} threads: give --db an empty or new directory",

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use pavebot::engine::state::{Awaiting, Mode};
 use pavebot::engine::Engine;
-use pavebot::store::Store;
+use pavebot::store::SledStore;
 use pavebot_bench::loadbench::{run, script, Options, Report};
 
 const TIMEOUT: Duration = Duration::from_secs(300);
@@ -136,7 +136,7 @@ fn quick_run_completes_every_engagement_and_the_states_are_in_sled() {
     let seeded = sweep[0].seeded + sweep[1].seeded;
 
     // Independently of the report: reopen the database and read every engagement back.
-    let store = Store::open(&db).expect("the run released the database");
+    let store = SledStore::open(&db).expect("the run released the database");
     assert_eq!(store.len(), before_sweep + seeded + 5 + 5);
     for j in 0..seeded {
         let st = store.load(&format!("stored-{j}")).expect("readable");

@@ -21,12 +21,26 @@ impl Cx<'_> {
             .map(|s| render::slot_name(k, *s))
             .collect();
         let phases: Vec<String> = spec.phases.iter().map(|p| p.to_string()).collect();
+        // "Phase 2 of 4: waiting for your confirmation of the tool choices".
+        let topic = k.ui(&format!("status.topic.{}", eng.phase())).to_string();
+        let waiting = fill(
+            k.ui(&format!("status.waiting.{}", eng.awaiting().id())),
+            &[("topic", &topic)],
+        );
+        let last = spec
+            .phases
+            .last()
+            .copied()
+            .unwrap_or(eng.phase())
+            .to_string();
         let text = fill(
             k.ui("status.engagement"),
             &[
                 ("title", &spec.title),
                 ("mode", eng.mode.id()),
                 ("phase", &eng.phase().to_string()),
+                ("last", &last),
+                ("waiting", &waiting),
                 ("phases", &phases.join(" → ")),
                 ("awaiting", eng.awaiting().id()),
                 ("owner", &echo(&eng.owner)),

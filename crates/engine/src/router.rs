@@ -382,13 +382,15 @@ impl Router {
         for r in &file.symptom {
             if r.generic {
                 return Err(err(format!(
-                    "rule symptom/{}: only engagement-mode rules can be generic",
+                    "rule out_of_scope/symptom-{}: only engagement-mode rules can be generic",
                     r.name
                 )));
             }
             symptom_patterns.push(r.re.clone());
             symptoms.push(Rule {
-                name: format!("symptom/{}", r.name),
+                // Symptoms are out-of-scope evidence: callers that ask whether an out-of-scope
+                // rule fired (`out_of_scope/...`) see them too.
+                name: format!("out_of_scope/symptom-{}", r.name),
                 target: Target::Mode(Mode::OutOfScope),
                 weight: r.w,
                 generic: false,
@@ -717,9 +719,22 @@ impl Router {
         } else if let Some((second, s2)) = ranked.get(1).copied() {
             if mode.is_engagement() && second.is_engagement() && best - s2 <= self.tie_margin {
                 // The full build covers every scoped mode: prefer it over a scoped tie partner.
+                // Between two scoped modes, measuring is about the other topic it names: prefer
+                // the mode that measures; otherwise ask.
                 if mode != Mode::FullBuild && second != Mode::FullBuild {
-                    tied = vec![mode, second];
-                    mode = Mode::Unclear;
+                    if let Some(m) = [mode, second]
+                        .into_iter()
+                        .find(|m| self.question_modes.contains(m))
+                    {
+                        mode = m;
+                        fired.push(Reason::new(
+                            format!("decision/tie→{}", m.id()),
+                            self.said("tie_measure", self.title(m)),
+                        ));
+                    } else {
+                        tied = vec![mode, second];
+                        mode = Mode::Unclear;
+                    }
                 }
             }
         }

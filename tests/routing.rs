@@ -1,7 +1,8 @@
 //! Routing accuracy on the labelled corpus (`tests/corpus/routing.tsv`).
 //!
 //! The corpus is split in two halves: the rules in `config/routing.toml` were tuned on `tune`; this
-//! test reports accuracy on `test` (held out) with the confusion matrix, and fails below 95%.
+//! test reports accuracy on `test` (held out) with the confusion matrix and per-mode figures, and
+//! fails below 97%.
 //! `PAVEBOT_ROUTING_SPLIT=tune cargo test --test routing -- --nocapture` shows the tuning half.
 
 use std::collections::BTreeMap;
@@ -110,7 +111,7 @@ fn corpus_is_large_enough_and_balanced() {
 }
 
 #[test]
-fn held_out_routing_accuracy_is_at_least_95_percent() {
+fn held_out_routing_accuracy_is_at_least_97_percent() {
     let split = std::env::var("PAVEBOT_ROUTING_SPLIT").unwrap_or_else(|_| "test".into());
     let (right, total, matrix, errors) = evaluate(&split);
     let acc = right as f64 / total as f64;
@@ -119,13 +120,31 @@ fn held_out_routing_accuracy_is_at_least_95_percent() {
         acc * 100.0
     );
     print_matrix(&matrix);
+    for m in Mode::ALL {
+        let row: usize = matrix
+            .iter()
+            .filter(|((l, _), _)| l == m.id())
+            .map(|(_, n)| n)
+            .sum();
+        if row > 0 {
+            let ok = matrix
+                .get(&(m.id().to_string(), m.id().to_string()))
+                .copied()
+                .unwrap_or(0);
+            println!(
+                "{:>18}: {ok}/{row} = {:.1}%",
+                m.id(),
+                100.0 * ok as f64 / row as f64
+            );
+        }
+    }
     for e in &errors {
         println!("miss: {e}");
     }
     assert!(total >= 150, "only {total} {split} utterances");
     assert!(
-        acc >= 0.95,
-        "routing accuracy {:.1}% is below 95% (see the confusion matrix above)",
+        acc >= 0.97,
+        "routing accuracy {:.1}% is below 97% (see the confusion matrix above)",
         acc * 100.0
     );
 }
@@ -275,4 +294,237 @@ fn a_choice_about_the_teams_own_setup_is_a_request_and_a_definition_stays_a_conc
     // Cluster-level errors are out of scope even when they name an AWS service.
     let t = route("getting AccessDenied when my pod reads from s3, what policy do i need");
     assert_eq!(t.mode, Mode::OutOfScope, "{t:?}");
+}
+
+fn assert_routes(mode: Mode, texts: &[&str]) {
+    for q in texts {
+        let t = route(q);
+        assert_eq!(t.mode, mode, "{q}: {:?} {:?}", t.scores, t.fired);
+    }
+}
+
+#[test]
+fn troubleshooting_that_names_a_platform_tool_gets_the_out_of_scope_pointer() {
+    // Each failure from issue 11 in its own words, then two paraphrases.
+    assert_routes(
+        Mode::OutOfScope,
+        &[
+            "argo rollouts canary keeps aborting at step 2",
+            "our canary rollout aborts every time it reaches the second step",
+            "Rollouts analysis failed again and the canary was aborted",
+            "crossplane provider is crashlooping",
+            "the crossplane aws provider pod is in CrashLoopBackOff",
+            "provider-aws for crossplane keeps restarting after the upgrade",
+            "backstage pod keeps OOMing",
+            "backstage keeps getting OOMKilled",
+            "our backstage container runs out of memory every night",
+            // the rest of the symptom vocabulary
+            "argo cd app won't sync, stuck in progressing",
+            "flux kustomization keeps failing with a timeout",
+            "getting AccessDenied from the ACK s3 controller",
+            "backstage catalog is super slow to load",
+            "how do we upgrade backstage to the latest version",
+            "kro controller throws errors on every reconcile",
+        ],
+    );
+    let t = route("crossplane provider is crashlooping");
+    assert!(
+        t.fired
+            .iter()
+            .any(|f| f == "decision/symptoms-outweigh-request→out_of_scope"),
+        "{:?}",
+        t.fired
+    );
+    // The same symptoms beside a clear request to build are the pain, not the question.
+    let t = route(
+        "our deploys keep failing and infra takes weeks via tickets. plan an idp for us on eks",
+    );
+    assert_eq!(t.mode, Mode::FullBuild, "{t:?}");
+    let t = route("releases keep breaking prod, we need canary deploys with automatic rollback");
+    assert_eq!(t.mode, Mode::Delivery, "{t:?}");
+    // A question about how a failure is handled is a concept question, not troubleshooting.
+    let t = route("what happens when a canary fails its analysis?");
+    assert_eq!(t.mode, Mode::Concept, "{t:?}");
+}
+
+#[test]
+fn breadth_words_lead_to_the_full_build() {
+    assert_routes(
+        Mode::FullBuild,
+        &[
+            "we want the whole thing, not just a portal",
+            "not just a portal — the whole platform please",
+            "it's more than a portal we need",
+            "everything from portal to delivery, end to end",
+            "plan the whole thing end to end on eks",
+            "not only backstage, we need the full thing: gitops, infra, metrics",
+            "give app teams self-service on EKS",
+            "give our application teams self service on EKS please",
+            "let our developers self-serve on EKS without tickets",
+        ],
+    );
+    let t = route("we want the whole thing, not just a portal");
+    assert!(
+        t.fired.iter().any(|f| f == "full_build/breadth-words")
+            && !t.fired.iter().any(|f| f.starts_with("portal/")),
+        "the portal named in 'not just a portal' is not the request: {:?}",
+        t.fired
+    );
+    // "end to end" beside one named piece keeps that piece.
+    let t = route("design an end-to-end golden path for our java services");
+    assert_eq!(t.mode, Mode::GoldenPaths, "{t:?}");
+}
+
+#[test]
+fn who_the_consumers_are_is_context_and_what_they_ask_for_is_the_mode() {
+    // Data or ML teams among the consumers of a general platform: a full build.
+    assert_routes(
+        Mode::FullBuild,
+        &[
+            "plan a platform for 20 app teams and 3 data science teams on eks",
+            "our consumers are 12 app teams and two ML teams; we need a full internal platform",
+            "we want a platform that app, ML and data teams can all self-serve on",
+            "an idp for our 40 devs and 5 data scientists",
+        ],
+    );
+    // Named as consumers of a scoped request: the request decides.
+    assert_routes(
+        Mode::Portal,
+        &["set up backstage for our app and data teams"],
+    );
+    assert_routes(
+        Mode::Delivery,
+        &["set up argo cd for the ml team's deployments"],
+    );
+    // Extending the platform for them is the AI/ML row.
+    assert_routes(
+        Mode::AiMl,
+        &[
+            "extend the platform for data and ml teams",
+            "we want to extend our idp to support the ML teams",
+            "add a golden path for data scientists to run spark jobs",
+        ],
+    );
+}
+
+#[test]
+fn every_row_of_the_routing_table_routes_to_its_mode_in_its_own_words_and_in_paraphrase() {
+    // The workflow's "How to Route Requests" table: each row's own words, then two paraphrases.
+    let rows: [(Mode, [&str; 3]); 7] = [
+        (
+            Mode::FullBuild,
+            [
+                "Build an Internal Developer Platform",
+                "we need to stand up an internal dev platform for our engineers",
+                "give app teams self-service on EKS",
+            ],
+        ),
+        (
+            Mode::GoldenPaths,
+            [
+                "Design our golden paths / paved paths",
+                "we need to define the paved roads our teams should follow",
+                "help us design the standard way to ship a service",
+            ],
+        ),
+        (
+            Mode::Portal,
+            [
+                "Set up Backstage / a developer portal",
+                "we'd like a developer portal, probably backstage",
+                "stand up a service catalog for our teams",
+            ],
+        ),
+        (
+            Mode::Delivery,
+            [
+                "Wire GitOps / progressive delivery / multi-stage promotion",
+                "hook up gitops with canaries and staged promotion",
+                "set up argo cd and promote releases from dev to staging to prod",
+            ],
+        ),
+        (
+            Mode::SelfServiceInfra,
+            [
+                "Let developers self-provision AWS infra (ACK/KRO)",
+                "developers should create their own AWS resources through kubernetes (ack, kro)",
+                "let devs spin up their own rds and s3 without tickets",
+            ],
+        ),
+        (
+            Mode::AiMl,
+            [
+                "Extend the platform for AI/ML or data teams",
+                "we need to extend our platform so ML and data teams can use it",
+                "add notebooks and gpu jobs to our idp for the data scientists",
+            ],
+        ),
+        (
+            Mode::Measure,
+            [
+                "How do we measure if our platform is working?",
+                "how can we tell whether the platform is doing its job?",
+                "what should we track to know the idp is paying off",
+            ],
+        ),
+    ];
+    for (mode, texts) in rows {
+        assert_routes(mode, &texts);
+    }
+}
+
+#[test]
+fn explanations_are_words_not_rule_ids() {
+    let engine = Engine::embedded().expect("data files load");
+    for q in [
+        "we want an IDP on EKS for 30 app teams",
+        "set up backstage for our app and data teams",
+        "crossplane provider is crashlooping",
+        "we want the whole thing, not just a portal",
+        "what is kro?",
+        "plan our platform: portal, golden paths, gitops and self-service infra",
+    ] {
+        let t = engine.classify(q);
+        assert!(!t.fired.is_empty(), "{q}");
+        for f in t.fired.iter() {
+            let shown = f.to_string();
+            assert!(
+                !shown.is_empty() && shown != f.rule && !shown.contains('/'),
+                "{q}: {} is shown as {shown:?}",
+                f.rule
+            );
+        }
+    }
+    // A rule without words is refused when the table loads.
+    let table =
+        include_str!("../config/routing.toml").replacen("say = \"how to do it\"", "say = \"\"", 1);
+    assert_ne!(
+        table,
+        include_str!("../config/routing.toml"),
+        "the edit applied"
+    );
+    let Err(err) = Engine::new(
+        &table,
+        include_str!("../config/extract.toml"),
+        pavebot::knowledge::Knowledge::embedded().expect("kb"),
+        Default::default(),
+        vec![],
+    ) else {
+        panic!("a rule without `say` is refused");
+    };
+    assert!(err.to_string().contains("needs `say`"), "{err}");
+}
+
+#[test]
+fn a_route_stored_before_reasons_had_words_still_loads() {
+    let old = r#"{"mode":"portal","scores":[["portal",5.0]],"fired":["portal/backstage","request/build-verb"],"runner_up":null,"tied":[]}"#;
+    let t: pavebot::engine::router::RouteTrace =
+        serde_json::from_str(old).expect("old trace loads");
+    assert!(t.fired.iter().any(|f| f == "portal/backstage"));
+    // And a new one round-trips with its words.
+    let t = route("set up backstage for us");
+    let back: pavebot::engine::router::RouteTrace =
+        serde_json::from_str(&serde_json::to_string(&t).expect("serialises")).expect("loads");
+    assert_eq!(back, t);
+    assert!(back.fired.iter().any(|f| f.say == "Backstage"));
 }

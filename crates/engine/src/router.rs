@@ -73,6 +73,112 @@ impl ModeSpec {
     }
 }
 
+/// One thing the router went by: the rule's id, which code and tests match on, and what it means in
+/// words, which is what people read. It compares and matches like its id (`==`, `starts_with` and
+/// the other `str` methods) and displays as its words, so explanations never show rule ids.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "ReasonRepr", into = "ReasonRepr")]
+pub struct Reason {
+    /// The internal id, `mode/rule` (`portal/backstage`, `context/stack-clause-ignored`).
+    pub rule: String,
+    /// What it means, from `config/routing.toml` (empty for ids pushed without words).
+    pub say: String,
+}
+
+impl Reason {
+    /// A reason with its words.
+    pub fn new(rule: impl Into<String>, say: impl Into<String>) -> Reason {
+        Reason {
+            rule: rule.into(),
+            say: say.into(),
+        }
+    }
+}
+
+impl std::ops::Deref for Reason {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.rule
+    }
+}
+
+impl PartialEq<str> for Reason {
+    fn eq(&self, other: &str) -> bool {
+        self.rule == other
+    }
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.say.is_empty() {
+            &self.rule
+        } else {
+            &self.say
+        })
+    }
+}
+
+impl From<String> for Reason {
+    fn from(rule: String) -> Reason {
+        Reason::new(rule, String::new())
+    }
+}
+
+impl From<&str> for Reason {
+    fn from(rule: &str) -> Reason {
+        Reason::new(rule, String::new())
+    }
+}
+
+/// Stored form: a bare id (records written before reasons had words) or the id with its words.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum ReasonRepr {
+    Id(String),
+    Said { rule: String, say: String },
+}
+
+impl From<ReasonRepr> for Reason {
+    fn from(r: ReasonRepr) -> Reason {
+        match r {
+            ReasonRepr::Id(rule) => Reason::from(rule),
+            ReasonRepr::Said { rule, say } => Reason::new(rule, say),
+        }
+    }
+}
+
+impl From<Reason> for ReasonRepr {
+    fn from(r: Reason) -> ReasonRepr {
+        if r.say.is_empty() {
+            ReasonRepr::Id(r.rule)
+        } else {
+            ReasonRepr::Said {
+                rule: r.rule,
+                say: r.say,
+            }
+        }
+    }
+}
+
+/// The reasons of one routing decision, in the order they were found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Fired(Vec<Reason>);
+
+impl Fired {
+    /// Adds a reason (an id alone becomes a reason without words).
+    pub fn push(&mut self, r: impl Into<Reason>) {
+        self.0.push(r.into());
+    }
+}
+
+impl std::ops::Deref for Fired {
+    type Target = [Reason];
+    fn deref(&self) -> &[Reason] {
+        &self.0
+    }
+}
+
 /// Why a message went where it went.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RouteTrace {
@@ -80,8 +186,8 @@ pub struct RouteTrace {
     pub mode: Mode,
     /// Score per mode id, in routing-table order (only modes that scored).
     pub scores: Vec<(String, f64)>,
-    /// Names of the rules that fired, as `mode/rule`.
-    pub fired: Vec<String>,
+    /// What fired: rule ids (`mode/rule`) with the words that explain them.
+    pub fired: Fired,
     /// The best other mode, if any scored.
     pub runner_up: Option<Mode>,
     /// The modes that tied, when the result is `unclear`.
@@ -100,6 +206,9 @@ struct RuleFile {
     /// mode has a topic of its own.
     #[serde(default)]
     generic: bool,
+    /// What the rule means, in words a user reads (`why` and the routing explanation).
+    #[serde(default)]
+    say: String,
 }
 
 #[derive(Deserialize)]
@@ -137,6 +246,33 @@ struct Settings {
     context_keep: String,
     not_asked: String,
     term_question: String,
+    /// Breadth phrases ("the whole thing", "end to end"): `breadth_weight` goes to `full_build`.
+    /// Those that name what they go beyond ("not just a portal", "everything from portal to
+    /// delivery", `breadth_beyond`) are also removed, so the piece they name does not count.
+    breadth: String,
+    breadth_beyond: String,
+    breadth_weight: f64,
+    breadth_say: String,
+    /// Consumer lists that name app teams together with ML or data teams: who the platform serves,
+    /// not what is asked. Replaced by the marker `allconsumers`; `mixed_consumers_weight` goes to
+    /// `full_build`.
+    mixed_consumers: String,
+    mixed_consumers_weight: f64,
+    mixed_consumers_say: String,
+    /// ML or data teams named as people ("our data scientists"): replaced by the marker
+    /// `mlconsumers` (rules may name it: "extend the platform for mlconsumers"), and
+    /// `ml_consumers_weight` goes to `ai_ml` once, however many ways they are named.
+    ml_consumers: String,
+    ml_consumers_weight: f64,
+    ml_consumers_say: String,
+    /// Symptoms (the `[[symptom]]` rules, summed) at or above `symptom_min` that outweigh the
+    /// request (`symptom_factor` x symptoms > request) make the message a troubleshooting
+    /// question: out of scope, whatever tool it names.
+    symptom_min: f64,
+    symptom_factor: f64,
+    symptom_say: String,
+    /// Phrases for the router's own decisions, shown by `why`.
+    say: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -147,6 +283,7 @@ struct RoutingFile {
     request: Vec<RuleFile>,
     concept: Vec<RuleFile>,
     out_of_scope: Vec<RuleFile>,
+    symptom: Vec<RuleFile>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -161,6 +298,7 @@ struct Rule {
     target: Target,
     weight: f64,
     generic: bool,
+    say: String,
 }
 
 /// The compiled routing table.
@@ -181,6 +319,16 @@ pub struct Router {
     context_keep: Regex,
     not_asked: Regex,
     term_question: Regex,
+    breadth: (Regex, f64, String),
+    breadth_beyond: Regex,
+    mixed_consumers: (Regex, f64, String),
+    ml_consumers: (Regex, f64, String),
+    symptom_set: RegexSet,
+    symptoms: Vec<Rule>,
+    symptom_min: f64,
+    symptom_factor: f64,
+    symptom_say: String,
+    say: BTreeMap<String, String>,
 }
 
 impl Router {
@@ -235,6 +383,7 @@ impl Router {
                     target: Target::Mode(mode),
                     weight: r.w,
                     generic: r.generic,
+                    say: r.say.clone(),
                 });
             }
         }
@@ -266,12 +415,52 @@ impl Router {
                     target,
                     weight: r.w,
                     generic: false,
+                    say: r.say.clone(),
                 });
             }
         }
-        for (p, r) in patterns.iter().zip(&rules) {
-            Regex::new(&format!("(?i){p}")).map_err(|e| err(format!("rule {}: {e}", r.name)))?;
+        let mut symptoms = Vec::new();
+        let mut symptom_patterns = Vec::new();
+        for r in &file.symptom {
+            if r.generic {
+                return Err(err(format!(
+                    "rule out_of_scope/symptom-{}: only engagement-mode rules can be generic",
+                    r.name
+                )));
+            }
+            symptom_patterns.push(r.re.clone());
+            symptoms.push(Rule {
+                // Symptoms are out-of-scope evidence: callers that ask whether an out-of-scope
+                // rule fired (`out_of_scope/...`) see them too.
+                name: format!("out_of_scope/symptom-{}", r.name),
+                target: Target::Mode(Mode::OutOfScope),
+                weight: r.w,
+                generic: false,
+                say: r.say.clone(),
+            });
         }
+        for (p, r) in patterns
+            .iter()
+            .zip(&rules)
+            .chain(symptom_patterns.iter().zip(&symptoms))
+        {
+            Regex::new(&format!("(?i){p}")).map_err(|e| err(format!("rule {}: {e}", r.name)))?;
+            if r.say.trim().is_empty() {
+                return Err(err(format!(
+                    "rule {}: needs `say`, the words `why` shows for it",
+                    r.name
+                )));
+            }
+        }
+        let symptom_set = RegexSetBuilder::new(&symptom_patterns)
+            .case_insensitive(true)
+            .size_limit(16 << 20)
+            .build()
+            .map_err(|e| err(e.to_string()))?;
+        let settings = &file.settings;
+        let compile = |name: &str, re: &str| {
+            Regex::new(&format!("(?i){re}")).map_err(|e| err(format!("settings.{name}: {e}")))
+        };
         let set = RegexSetBuilder::new(&patterns)
             .case_insensitive(true)
             .size_limit(64 << 20)
@@ -302,6 +491,28 @@ impl Router {
                 .map_err(|e| err(format!("settings.not_asked: {e}")))?,
             term_question: Regex::new(&format!("(?i){}", file.settings.term_question))
                 .map_err(|e| err(format!("settings.term_question: {e}")))?,
+            breadth: (
+                compile("breadth", &settings.breadth)?,
+                settings.breadth_weight,
+                settings.breadth_say.clone(),
+            ),
+            breadth_beyond: compile("breadth_beyond", &settings.breadth_beyond)?,
+            mixed_consumers: (
+                compile("mixed_consumers", &settings.mixed_consumers)?,
+                settings.mixed_consumers_weight,
+                settings.mixed_consumers_say.clone(),
+            ),
+            ml_consumers: (
+                compile("ml_consumers", &settings.ml_consumers)?,
+                settings.ml_consumers_weight,
+                settings.ml_consumers_say.clone(),
+            ),
+            symptom_set,
+            symptoms,
+            symptom_min: settings.symptom_min,
+            symptom_factor: settings.symptom_factor,
+            symptom_say: settings.symptom_say.clone(),
+            say: settings.say.clone(),
         })
     }
 
@@ -320,16 +531,74 @@ impl Router {
         &self.specs
     }
 
+    /// The words for one of the router's own decisions (`settings.say`), with `{x}` filled.
+    fn said(&self, key: &str, x: &str) -> String {
+        self.say
+            .get(key)
+            .map(|t| t.replace("{x}", x))
+            .unwrap_or_default()
+    }
+
+    /// The title of a mode, for explanations.
+    fn title(&self, mode: Mode) -> &str {
+        self.spec(mode)
+            .map(|s| s.title.as_str())
+            .unwrap_or(mode.id())
+    }
+
     /// Classifies one message. `concept_hits` is how many known concept aliases the message names
     /// (from the concept catalogue); it counts as evidence for a concept question.
     pub fn classify(&self, text: &str, concept_hits: usize) -> RouteTrace {
         let mut scores: BTreeMap<Mode, f64> = BTreeMap::new();
-        let mut fired = Vec::new();
+        let mut fired = Fired::default();
         let mut request = 0.0;
         // What the message rules out ("not the whole platform") is not part of the request.
         let asked = self.not_asked.replace_all(text, " ");
         if asked.len() != text.len() {
-            fired.push("context/not-asked-ignored".to_string());
+            fired.push(Reason::new(
+                "context/not-asked-ignored",
+                self.said("not_asked", ""),
+            ));
+        }
+        // Symptoms are read on everything the message asks, stack clauses included: "we run argo
+        // cd and it keeps failing to sync" is troubleshooting.
+        let mut symptom = 0.0;
+        for i in self.symptom_set.matches(&asked).iter() {
+            let rule = &self.symptoms[i];
+            symptom += rule.weight;
+            fired.push(Reason::new(rule.name.clone(), rule.say.clone()));
+        }
+        let symptom: f64 = symptom.min(self.topic_cap);
+        // Breadth ("not just a portal", "the whole thing") and who the consumers are ("20 app
+        // teams and 2 data teams") are removed before the topics are read: the portal in "not
+        // just a portal" and the data teams in a consumer list are not what is asked for.
+        let mut extra: Vec<(Mode, f64)> = Vec::new();
+        let mut asked = asked.into_owned();
+        let (breadth, w, say) = &self.breadth;
+        if breadth.is_match(&asked) || self.breadth_beyond.is_match(&asked) {
+            asked = self.breadth_beyond.replace_all(&asked, " ").into_owned();
+            extra.push((Mode::FullBuild, *w));
+            fired.push(Reason::new("full_build/breadth-words", say.clone()));
+        }
+        for ((re, w, say), mode, id, marker) in [
+            (
+                &self.mixed_consumers,
+                Mode::FullBuild,
+                "full_build/mixed-consumers",
+                "allconsumers ",
+            ),
+            (
+                &self.ml_consumers,
+                Mode::AiMl,
+                "ai_ml/ml-consumers",
+                "mlconsumers ",
+            ),
+        ] {
+            if re.is_match(&asked) {
+                asked = re.replace_all(&asked, marker).into_owned();
+                extra.push((mode, *w));
+                fired.push(Reason::new(id, say.clone()));
+            }
         }
         // Clauses that describe the current stack ("we already run argo cd") are context, not topic;
         // one that says what the team lacks ("we have no golden paths") is the topic, and is kept.
@@ -341,7 +610,10 @@ impl Router {
             }
         });
         if scan.len() != asked.len() {
-            fired.push("context/stack-clause-ignored".to_string());
+            fired.push(Reason::new(
+                "context/stack-clause-ignored",
+                self.said("stack_clause", ""),
+            ));
         }
         let mut generic = Vec::new();
         for i in self.set.matches(&scan).iter() {
@@ -354,7 +626,10 @@ impl Router {
                 Target::Mode(m) => *scores.entry(m).or_default() += rule.weight,
                 Target::Request => request += rule.weight,
             }
-            fired.push(rule.name.clone());
+            fired.push(Reason::new(rule.name.clone(), rule.say.clone()));
+        }
+        for (m, w) in extra {
+            *scores.entry(m).or_default() += w;
         }
         // Generic evidence ("our platform") counts less when one or two other modes have a topic of
         // their own: "add ray clusters to our platform" is about Ray, not about the whole platform.
@@ -365,10 +640,13 @@ impl Router {
                 .filter(|o| o.is_engagement() && **o != m && **o != Mode::FullBuild)
                 .count();
             let w = if (1..=2).contains(&others) {
-                fired.push(format!("{} (generic, weighed less)", rule.name));
+                fired.push(Reason::new(
+                    format!("{} (generic, weighed less)", rule.name),
+                    rule.say.clone(),
+                ));
                 rule.weight * self.generic_factor
             } else {
-                fired.push(rule.name.clone());
+                fired.push(Reason::new(rule.name.clone(), rule.say.clone()));
                 rule.weight
             };
             *scores.entry(m).or_default() += w;
@@ -376,13 +654,19 @@ impl Router {
         for (m, s) in scores.iter_mut() {
             if m.is_engagement() && *s > self.topic_cap {
                 *s = self.topic_cap;
-                fired.push(format!("{}/capped({})", m.id(), self.topic_cap));
+                fired.push(Reason::new(
+                    format!("{}/capped({})", m.id(), self.topic_cap),
+                    self.said("capped", self.title(*m)),
+                ));
             }
         }
         let question = scores.get(&Mode::Concept).copied().unwrap_or(0.0);
         if concept_hits > 0 {
             *scores.entry(Mode::Concept).or_default() += self.concept_alias_weight;
-            fired.push("concept/known-concept".to_string());
+            fired.push(Reason::new(
+                "concept/known-concept",
+                self.said("known_concept", ""),
+            ));
         }
         let scoped = scores
             .keys()
@@ -390,7 +674,10 @@ impl Router {
             .count();
         if scoped >= 3 {
             *scores.entry(Mode::FullBuild).or_default() += self.breadth_bonus * (scoped - 2) as f64;
-            fired.push(format!("full_build/breadth({scoped} topics)"));
+            fired.push(Reason::new(
+                format!("full_build/breadth({scoped} topics)"),
+                self.said("breadth_topics", &scoped.to_string()),
+            ));
         }
         let topical: Vec<Mode> = scores
             .keys()
@@ -398,9 +685,21 @@ impl Router {
             .filter(|m| m.is_engagement())
             .collect();
         let out_of_scope = scores.get(&Mode::OutOfScope).copied().unwrap_or(0.0);
+        // Symptoms that outweigh the request make it a troubleshooting question, whatever tool it
+        // names; symptoms beside a clear request to build ("deploys keep failing, plan an idp")
+        // are the pain, and the request stands.
+        let troubleshooting =
+            symptom >= self.symptom_min && symptom * self.symptom_factor > request;
         // A question with no request to build anything is a concept question when it is about the
         // platform domain (a known concept or a topic), and out of scope when it is not.
-        let decided = if request < self.request_threshold && question > 0.0 && out_of_scope == 0.0 {
+        let decided = if troubleshooting {
+            fired.push(Reason::new(
+                "decision/symptoms-outweigh-request→out_of_scope",
+                self.symptom_say.clone(),
+            ));
+            *scores.entry(Mode::OutOfScope).or_default() += symptom;
+            Some(Mode::OutOfScope)
+        } else if request < self.request_threshold && question > 0.0 && out_of_scope == 0.0 {
             // "metrics for platform success?" is answered by the measuring-success summary: the
             // leading topic's mode answers when it is marked to, unless this is "what is <term>?".
             let term = self.term_question.is_match(text);
@@ -409,13 +708,18 @@ impl Router {
                     .partial_cmp(&scores[b])
                     .unwrap_or(std::cmp::Ordering::Equal)
             });
-            if let Some(m) = leading.filter(|m| self.question_modes.contains(m) && !term) {
-                Some(m)
+            let d = if let Some(m) = leading.filter(|m| self.question_modes.contains(m) && !term) {
+                m
             } else if concept_hits > 0 || !topical.is_empty() || term {
-                Some(Mode::Concept)
+                Mode::Concept
             } else {
-                Some(Mode::OutOfScope)
-            }
+                Mode::OutOfScope
+            };
+            fired.push(Reason::new(
+                format!("decision/question-without-request→{}", d.id()),
+                self.said("question", self.title(d)),
+            ));
+            Some(d)
         } else {
             None
         };
@@ -452,15 +756,27 @@ impl Router {
         let mut tied = Vec::new();
         if let Some(d) = decided {
             mode = d;
-            fired.push(format!("decision/question-without-request→{}", d.id()));
         } else if best < self.min_score {
             mode = Mode::OutOfScope;
         } else if let Some((second, s2)) = ranked.get(1).copied() {
             if mode.is_engagement() && second.is_engagement() && best - s2 <= self.tie_margin {
                 // The full build covers every scoped mode: prefer it over a scoped tie partner.
+                // Between two scoped modes, measuring is about the other topic it names: prefer
+                // the mode that measures; otherwise ask.
                 if mode != Mode::FullBuild && second != Mode::FullBuild {
-                    tied = vec![mode, second];
-                    mode = Mode::Unclear;
+                    if let Some(m) = [mode, second]
+                        .into_iter()
+                        .find(|m| self.question_modes.contains(m))
+                    {
+                        mode = m;
+                        fired.push(Reason::new(
+                            format!("decision/tie→{}", m.id()),
+                            self.said("tie_measure", self.title(m)),
+                        ));
+                    } else {
+                        tied = vec![mode, second];
+                        mode = Mode::Unclear;
+                    }
                 }
             }
         }

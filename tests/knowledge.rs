@@ -319,7 +319,7 @@ impl Run {
         self.e.knowledge()
     }
 
-    fn plan(&self) -> Plan<'_> {
+    fn plan(&self) -> Plan {
         let eng = self.st.engagement.as_ref().unwrap();
         let spec = self.e.router().spec(eng.mode).unwrap();
         Plan::build(self.k(), eng, spec)

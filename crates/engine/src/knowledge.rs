@@ -124,6 +124,11 @@ pub const PLAN_WORDS: &[&str] = &[
     "weeks.one",
 ];
 
+/// Placeholders for the team's own facts, filled from the profile: the environments in order
+/// ("dev, staging and prod"), the first and last environment, and the consumer teams ("your 12 app
+/// teams").
+pub const PROFILE_VARS: [&str; 4] = ["environments", "first_env", "last_env", "teams"];
+
 /// Placeholders allowed in knowledge text: the Defaults-table rows.
 pub const ROW_IDS: [&str; 10] = [
     "developer_portal",
@@ -1222,7 +1227,7 @@ fn check_placeholders(file: &str, text: &str) -> Result<(), LoadError> {
             ));
         };
         let name = &after[..end];
-        if !ROW_IDS.contains(&name) {
+        if !ROW_IDS.contains(&name) && !PROFILE_VARS.contains(&name) {
             return Err(LoadError::new(
                 file,
                 format!("unknown placeholder {{{name}}} in {:?}", excerpt(text)),

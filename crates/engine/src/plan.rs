@@ -289,7 +289,66 @@ fn profile_facts(p: &Profile, k: Option<&Knowledge>) -> Vec<(String, String, Sou
 }
 
 fn team_label(k: Option<&Knowledge>, kind: TeamKind, n: u32) -> String {
+    let one = format!("team.{}.one", kind.id());
+    if n == 1 && k.is_some_and(|k| k.arch.words.contains_key(&one)) {
+        return word(k, &one, &[]);
+    }
     word(k, &format!("team.{}", kind.id()), &[("n", &n.to_string())])
+}
+
+/// "a, b and c" (the joiner from the words).
+fn and_list(k: &Knowledge, items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!(
+            "{}{}{last}",
+            init.join(", "),
+            word(Some(k), "list.and", &[("x", " and ")])
+        ),
+    }
+}
+
+/// The profile placeholders ([`crate::knowledge::PROFILE_VARS`]) for a profile.
+fn profile_vars(k: &Knowledge, p: &Profile) -> Vec<(&'static str, String)> {
+    let w = |key: &str, vars: &[(&str, &str)]| word(Some(k), key, vars);
+    let envs: Vec<String> = p
+        .environments
+        .as_ref()
+        .map(|f| f.value.clone())
+        .unwrap_or_default();
+    let teams: Vec<String> = p
+        .teams
+        .iter()
+        .filter(|(kind, f)| **kind != TeamKind::Platform && f.value > 0)
+        .map(|(kind, f)| team_label(Some(k), *kind, f.value))
+        .collect();
+    vec![
+        (
+            "environments",
+            if envs.is_empty() {
+                w("env.each", &[])
+            } else {
+                and_list(k, &envs)
+            },
+        ),
+        (
+            "first_env",
+            envs.first().cloned().unwrap_or_else(|| w("env.first", &[])),
+        ),
+        (
+            "last_env",
+            envs.last().cloned().unwrap_or_else(|| w("env.last", &[])),
+        ),
+        (
+            "teams",
+            if teams.is_empty() {
+                w("teams.unknown", &[])
+            } else {
+                w("teams.yours", &[("teams", &and_list(k, &teams))])
+            },
+        ),
+    ]
 }
 
 fn capability_label(k: Option<&Knowledge>, c: Capability) -> String {
@@ -840,11 +899,12 @@ impl Plan {
                 d.tool = format!("on: {}", shorts.join(", "));
             }
         }
-        let vars: Vec<(&'static str, String)> = crate::knowledge::ROW_IDS
+        let mut vars: Vec<(&'static str, String)> = crate::knowledge::ROW_IDS
             .iter()
             .zip(&decisions)
             .map(|(id, d)| (*id, d.tool.clone()))
             .collect();
+        vars.extend(profile_vars(k, &profile));
         // Golden paths: each first capability maps onto the paths that serve it.
         let mut caps: Vec<(String, String)> = eng
             .items(Slot::FirstCapabilities)
@@ -988,12 +1048,13 @@ impl Plan {
         };
         // Account wiring: the model's sentence, then each chosen tool's own words for crossing accounts.
         let model = profile.accounts.as_ref().map(|f| f.value);
+        let pv: Vec<(&str, &str)> = vars.iter().map(|(a, b)| (*a, b.as_str())).collect();
         let mut wiring = vec![w(
             &format!(
                 "wiring.{}",
                 model.map(AccountModel::id).unwrap_or("unknown")
             ),
-            &[],
+            &pv,
         )];
         if model.is_some_and(|m| m != AccountModel::Single) {
             for d in &decisions {
@@ -1288,7 +1349,10 @@ impl Plan {
             if ok {
                 w(
                     "check.2.ok",
-                    &[("n", &(all.len() + self.stack.len()).to_string())],
+                    &[
+                        ("n", &(all.len() + self.stack.len()).to_string()),
+                        ("kept", &self.kept().len().to_string()),
+                    ],
                 )
             } else {
                 w("check.2.bare", &[("rows", &bare.join(", "))])
@@ -1337,6 +1401,7 @@ impl Plan {
                     &[
                         ("n", &self.onboarding.len().to_string()),
                         ("covers", &REQUIRED_COVERS.join(", ").replace('_', " ")),
+                        ("teams", &self.var("teams")),
                     ],
                 )
             } else {
@@ -1371,6 +1436,15 @@ impl Plan {
                     &[
                         ("n", &ids.len().to_string()),
                         ("milestone", &self.milestone.name),
+                        (
+                            "weeks",
+                            &self
+                                .roadmap
+                                .last()
+                                .and_then(|st| parse_weeks(&st.weeks))
+                                .map(|(_, b, _)| b.to_string())
+                                .unwrap_or_default(),
+                        ),
                     ],
                 )
             } else {
@@ -1390,6 +1464,7 @@ impl Plan {
                     &[
                         ("dora", &k.arch.dora.len().to_string()),
                         ("adoption", &k.arch.adoption.len().to_string()),
+                        ("teams", &self.var("teams")),
                     ],
                 )
             } else {
@@ -1432,6 +1507,15 @@ impl Plan {
             items,
             reworked: false,
         }
+    }
+
+    /// The value of a placeholder (a row's tool or a profile variable).
+    pub fn var(&self, name: &str) -> String {
+        self.vars
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
     }
 
     fn promotion_short(&self) -> String {

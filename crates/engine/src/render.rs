@@ -135,20 +135,20 @@ fn w(k: &Knowledge, key: &str, vars: &[(&str, &str)]) -> String {
 }
 
 /// Why a row holds its tool, in a phrase: kept, replaced, overridden by a fact, or the default.
-fn why(k: &Knowledge, d: &Decision) -> String {
+fn why(k: &Knowledge, d: &Decision, teams: &str) -> String {
     if d.kept {
         w(k, "line.kept", &[])
     } else if d.replaced {
         w(k, "line.replaced", &[])
     } else if d.reason == "default" {
-        w(k, "line.default", &[])
+        w(k, "line.default", &[("teams", &teams)])
     } else {
         w(k, "line.override", &[("fact", &echo(&d.because))])
     }
 }
 
 /// One line per Defaults row: tool, why, the trade-off in a phrase, the alternative in a phrase.
-fn row_line(k: &Knowledge, d: &Decision) -> String {
+fn row_line(k: &Knowledge, plan: &Plan, d: &Decision) -> String {
     let o = k.option(&d.option);
     w(
         k,
@@ -156,7 +156,7 @@ fn row_line(k: &Knowledge, d: &Decision) -> String {
         &[
             ("label", &d.label),
             ("tool", &d.tool),
-            ("why", &why(k, d)),
+            ("why", &why(k, d, &plan.var("teams"))),
             ("brief", o.map(|o| o.brief.as_str()).unwrap_or_default()),
             ("alt_label", k.ui("label.alternative")),
             ("instead", o.map(|o| o.instead.as_str()).unwrap_or_default()),
@@ -182,13 +182,25 @@ fn support_line(k: &Knowledge, plan: &Plan) -> String {
         .iter()
         .map(|d| {
             if d.kept || d.replaced {
-                format!("{}: {} ({})", d.label, d.tool, why(k, d))
+                format!(
+                    "{}: {} ({})",
+                    d.label,
+                    d.tool,
+                    why(k, d, &plan.var("teams"))
+                )
             } else {
                 format!("{}: {}", d.label, d.tool)
             }
         })
         .collect();
-    w(k, "line.support", &[("items", &items.join(" · "))])
+    w(
+        k,
+        "line.support",
+        &[
+            ("items", &items.join(" · ")),
+            ("environments", &plan.var("environments")),
+        ],
+    )
 }
 
 fn full_scope(spec: &ModeSpec) -> bool {
@@ -229,14 +241,18 @@ pub fn phase2(k: &Knowledge, plan: &Plan, spec: &ModeSpec) -> String {
     let _ = writeln!(s, "**{}**", k.ui("heading.choices"));
     for row in &spec.rows {
         if let Some(d) = plan.decision(row) {
-            let _ = writeln!(s, "{}", row_line(k, d));
+            let _ = writeln!(s, "{}", row_line(k, plan, d));
         }
     }
     if spec.rows.iter().any(|r| r == "developer_portal") {
         let _ = writeln!(
             s,
             "\n{}",
-            w(k, "line.staffing", &[("staff", &plan.staffing)])
+            w(
+                k,
+                "line.staffing",
+                &[("staff", &plan.staffing), ("teams", &plan.var("teams"))],
+            )
         );
     }
     if full_scope(spec) {
@@ -253,7 +269,7 @@ pub fn changed_rows(k: &Knowledge, before: &Plan, after: &Plan, spec: &ModeSpec)
         let shown = spec.rows.contains(&d.row) || after.support.iter().any(|x| x.row == d.row);
         let was = before.decision(&d.row).map(|b| b.option.as_str());
         if shown && was != Some(d.option.as_str()) {
-            lines.push(row_line(k, d));
+            lines.push(row_line(k, after, d));
         }
     }
     let gone: Vec<&String> = before
@@ -298,10 +314,10 @@ pub fn phase3_body(k: &Knowledge, plan: &Plan) -> String {
             plan.fill(&t.summary)
         );
         let _ = writeln!(s, "- {}: {}", k.ui("label.hub"), plan.fill(&t.hub));
-        let _ = writeln!(s, "- {}: {}", k.ui("label.spokes"), plan.fill(&t.spokes));
-        let _ = writeln!(s, "- {}: {}\n", k.ui("label.bridge"), plan.fill(&t.bridge));
+        let _ = writeln!(s, "- {}: {}\n", k.ui("label.spokes"), plan.fill(&t.spokes));
     }
-    let _ = writeln!(s, "**{}**", k.ui("heading.placement"));
+    // Placement, grouped by where things run: one line per place.
+    let mut places: Vec<(String, Vec<String>)> = Vec::new();
     for row in [
         "developer_portal",
         "gitops_delivery",
@@ -315,9 +331,17 @@ pub fn phase3_body(k: &Knowledge, plan: &Plan) -> String {
     ] {
         if let Some(d) = plan.decision(row) {
             if d.option != "no_promotion" {
-                let _ = writeln!(s, "- {} ({}): {}", d.tool, d.label, plan.fill(&d.runs_on));
+                let at = plan.fill(&d.runs_on);
+                match places.iter_mut().find(|(p, _)| *p == at) {
+                    Some((_, tools)) => tools.push(d.tool.clone()),
+                    None => places.push((at, vec![d.tool.clone()])),
+                }
             }
         }
+    }
+    let _ = writeln!(s, "**{}**", k.ui("heading.placement"));
+    for (at, tools) in places {
+        let _ = writeln!(s, "- {}: {at}", tools.join(", "));
     }
     if let Some(t) = plan.decision("tenancy") {
         let _ = writeln!(
@@ -394,7 +418,7 @@ fn fits(text: &str, n: usize, room: usize) -> bool {
 pub fn metrics(k: &Knowledge, plan: &Plan) -> String {
     let mut s = String::new();
     if let Some(d) = plan.decision("success_metrics") {
-        let why = why(k, d);
+        let why = why(k, d, &plan.var("teams"));
         let _ = writeln!(
             s,
             "**{}: {}** ({why}) — {}: {} {}: {}\n",
@@ -500,7 +524,7 @@ pub fn details(k: &Knowledge, plan: &Plan, spec: &ModeSpec) -> String {
             "- **{}: {}** ({}) — {} {}: {}. {}: {}",
             d.label,
             d.tool,
-            why(k, d),
+            why(k, d, &plan.var("teams")),
             plan.fill(&d.detail),
             k.ui("label.tradeoff"),
             plan.fill(&d.tradeoff).trim_end_matches('.'),
@@ -512,7 +536,11 @@ pub fn details(k: &Knowledge, plan: &Plan, spec: &ModeSpec) -> String {
         let _ = writeln!(
             s,
             "\n{}",
-            w(k, "line.staffing", &[("staff", &plan.staffing)])
+            w(
+                k,
+                "line.staffing",
+                &[("staff", &plan.staffing), ("teams", &plan.var("teams"))],
+            )
         );
     }
     if !spec.rows.len() <= 2 || spec.rows.len() > 2 {
@@ -562,6 +590,17 @@ pub fn details(k: &Knowledge, plan: &Plan, spec: &ModeSpec) -> String {
             );
         }
     }
+    if let Some(t) = plan
+        .decision("topology")
+        .and_then(|d| k.arch.topology.get(&d.option))
+    {
+        let _ = writeln!(
+            s,
+            "\n**{}**: {}",
+            k.ui("label.bridge"),
+            plan.fill(&t.bridge)
+        );
+    }
     s.push_str(&shaping_text(plan));
     s.push('\n');
     s.push_str(&metrics(k, plan));
@@ -595,7 +634,7 @@ pub fn checklist_text(k: &Knowledge, c: &Checklist) -> String {
 }
 
 /// At most this many next steps close an engagement (the rest of the detail is in `details`).
-const NEXT_STEPS: usize = 3;
+const NEXT_STEPS: usize = 2;
 
 /// The closing "next steps" of an engagement, from its knowledge topics, with what each topic says
 /// about the constraints the team named.

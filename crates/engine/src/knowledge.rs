@@ -1131,7 +1131,10 @@ impl Knowledge {
                 &o.cross_account,
                 &o.stand_up,
                 &o.extend,
-            ] {
+            ]
+            .into_iter()
+            .filter(|s| !s.trim().is_empty())
+            {
                 out.push(("replies/decisions.toml", s.clone()));
             }
         }

@@ -523,6 +523,10 @@ impl Engine {
                 doc.push_str(&render::phase4(k, &plan, &c));
             }
         }
+        if reached(2) {
+            doc.push('\n');
+            doc.push_str(&render::details(k, &plan, spec));
+        }
         if eng.awaiting == Awaiting::Reaction {
             doc.push('\n');
             doc.push_str(&render::next_steps(k, &plan, spec, eng));

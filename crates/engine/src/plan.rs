@@ -989,6 +989,10 @@ impl Plan {
         for d in decisions.iter_mut().filter(|d| d.row != "topology") {
             d.runs_on = place(&d.runs_on);
         }
+        let mut support = support;
+        for d in support.iter_mut() {
+            d.runs_on = place(&d.runs_on);
+        }
         let stack = k
             .stack
             .iter()

@@ -521,13 +521,13 @@ pub fn details(k: &Knowledge, plan: &Plan, spec: &ModeSpec) -> String {
     for d in rows {
         let _ = writeln!(
             s,
-            "- **{}: {}** ({}) — {} {}: {}. {}: {}",
+            "- **{}: {}** ({}) — {} {}: {} {}: {}",
             d.label,
             d.tool,
             why(k, d, &plan.var("teams")),
             plan.fill(&d.detail),
             k.ui("label.tradeoff"),
-            plan.fill(&d.tradeoff).trim_end_matches('.'),
+            plan.fill(&d.tradeoff),
             k.ui("label.alternative"),
             plan.fill(&d.alternative)
         );

@@ -1390,8 +1390,22 @@ impl Cx<'_> {
                     note.push_str(&n);
                 }
                 let phase = self.st.engagement.as_ref().map(|e| e.phase).unwrap_or(1);
+                // At the Phase 2 gate a correction posts only the rows that changed (issue 12).
+                let only_changed = match (self.st.engagement.as_ref(), kept) {
+                    (Some(eng), Some(kept)) if awaiting == Awaiting::Confirmation => {
+                        let spec = self.e.spec(eng.mode).clone();
+                        let mut before = eng.clone();
+                        before.inputs = kept;
+                        render::correction(self.k(), &before, eng, &spec, phase)
+                    }
+                    _ => String::new(),
+                };
                 if phase == 1 {
                     self.ask_or_gate(note, &[]);
+                } else if !only_changed.is_empty() {
+                    let decision = render::decision(self.k(), &format!("phase{phase}"));
+                    self.say(format!("{note}\n\n{only_changed}\n\n{decision}"));
+                    self.out.push(Effect::GateButtons { phase });
                 } else {
                     self.enter(phase, Some(note));
                 }

@@ -141,7 +141,7 @@ fn why(k: &Knowledge, d: &Decision, teams: &str) -> String {
     } else if d.replaced {
         w(k, "line.replaced", &[])
     } else if d.reason == "default" {
-        w(k, "line.default", &[("teams", &teams)])
+        w(k, "line.default", &[("teams", teams)])
     } else {
         w(k, "line.override", &[("fact", &echo(&d.because))])
     }
@@ -293,6 +293,34 @@ pub fn changed_rows(k: &Knowledge, before: &Plan, after: &Plan, spec: &ModeSpec)
         let _ = writeln!(s, "{l}");
     }
     s
+}
+
+/// What a correction at the Phase 2 gate posts: the phase heading, then only the conflicts that
+/// appeared and the rows whose tool changed (or a line saying no tool changed). Empty for other
+/// phases, which are re-rendered whole.
+pub fn correction(
+    k: &Knowledge,
+    before: &Engagement,
+    after: &Engagement,
+    spec: &ModeSpec,
+    phase: u8,
+) -> String {
+    if phase != 2 {
+        return String::new();
+    }
+    let b = Plan::build(k, before, spec);
+    let a = Plan::build(k, after, spec);
+    let changed = changed_rows(k, &b, &a, spec);
+    let body = if changed.is_empty() {
+        w(k, "changed.none", &[])
+    } else {
+        changed.trim_end().to_string()
+    };
+    format!(
+        "## {}\n\n{body}\n\n{}",
+        k.ui("heading.phase2"),
+        w(k, "details.more", &[])
+    )
 }
 
 /// The body of Phase 3 (without the heading): topology, placement, tenancy, account wiring,

@@ -315,7 +315,7 @@ fn profile_vars(k: &Knowledge, p: &Profile) -> Vec<(&'static str, String)> {
     let envs: Vec<String> = p
         .environments
         .as_ref()
-        .map(|f| f.value.clone())
+        .map(|f| f.value.iter().map(|e| crate::text::echo(e)).collect())
         .unwrap_or_default();
     let teams: Vec<String> = p
         .teams
@@ -1024,7 +1024,7 @@ impl Plan {
         let envs: Vec<String> = profile
             .environments
             .as_ref()
-            .map(|f| f.value.clone())
+            .map(|f| f.value.iter().map(|e| crate::text::echo(e)).collect())
             .unwrap_or_default();
         let (stages, promotion) = match envs.len() {
             1 => (
@@ -1290,8 +1290,10 @@ impl Plan {
             }
         }
         if let Some(envs) = &self.profile.environments {
-            let (placed, lost): (Vec<&String>, Vec<&String>) =
-                envs.value.iter().partition(|e| self.stages.contains(e));
+            let (placed, lost): (Vec<&String>, Vec<&String>) = envs
+                .value
+                .iter()
+                .partition(|e| self.stages.contains(&crate::text::echo(e)));
             if !placed.is_empty() {
                 maps.push(format!(
                     "{} → {}",
@@ -1664,7 +1666,8 @@ fn plan_milestone(
     eng: &Engagement,
 ) -> PlannedMilestone {
     let m = &k.arch.milestone;
-    let first = caps.first().map(|(_, l)| l.clone());
+    // Capability labels can be the user's own words: echo-safe before they go into the plan.
+    let first = caps.first().map(|(_, l)| crate::text::echo(l));
     let name = match &first {
         Some(c) => word(Some(k), "milestone.name", &[("capability", c)]),
         None => m.name.clone(),

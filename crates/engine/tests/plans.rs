@@ -596,3 +596,25 @@ fn dump() {
         }
     }
 }
+
+/// A kept tool that a later phase contradicts fails that phase's checklist item, quoting the sentence:
+/// here a (deliberately broken) topology text promises EKS Auto Mode to a team that keeps Karpenter.
+#[test]
+fn a_later_phase_contradicting_a_kept_tool_fails_its_checklist_item() {
+    let mut k = Knowledge::embedded().expect("knowledge loads");
+    let spec = spec(Mode::FullBuild);
+    let eng = engagement(orgs().remove(6).1.profile());
+    let mut plan = Plan::build(&k, &eng, &spec);
+    assert!(plan.decision("compute").unwrap().kept);
+    let fine = plan.grade(&k, &eng);
+    assert!(fine.items[2].passed, "{fine:?}");
+    let t = k.arch.topology.get_mut("hub_spoke").unwrap();
+    t.summary.push_str(" Every cluster runs EKS Auto Mode.");
+    let mut plan = Plan::build(&k, &eng, &spec);
+    let c = plan.grade(&k, &eng);
+    assert!(!c.items[2].passed, "{c:?}");
+    assert!(c.items[2]
+        .evidence
+        .contains("Every cluster runs EKS Auto Mode."));
+    assert!(c.items[2].evidence.contains("Karpenter"));
+}

@@ -5,7 +5,8 @@
 //! A key counts as used when, in non-test code (comments and `#[cfg(test)] mod` blocks left out):
 //! - it is the literal argument of `ui("...")` (the catalogue lookup, and any helper named `ui`);
 //! - it is a key-shaped string literal (`namespace.name`, the namespace one of the catalogue's, such as
-//!   `"label.airgapped"` in a table later passed to `ui`; file names such as `"plan.md"` excepted);
+//!   `"label.airgapped"` in a table later passed to `ui`; file names such as `"plan.md"` and the plan's
+//!   own words (`knowledge::PLAN_WORDS`, in replies/architecture.toml) excepted);
 //! - it belongs to a family built at run time, `ui(&format!("prefix{...}"))`, whose prefix it has.
 
 use std::collections::BTreeSet;
@@ -117,7 +118,10 @@ fn scan(uses: &mut Uses, file: &str, src: &str, namespaces: &BTreeSet<String>) {
     let file_name = regex::Regex::new(r"\.(md|toml|json|jsonl|ya?ml|txt|rs)$").unwrap();
     for l in lits {
         if let Some(c) = shaped.captures(&l) {
-            if namespaces.contains(&c[1]) && !file_name.is_match(&l) {
+            // The plan's own words (`[words]` in replies/architecture.toml) are looked up there, not in
+            // ui.toml, and are checked at load against PLAN_WORDS.
+            let plan_word = pavebot::engine::knowledge::PLAN_WORDS.contains(&l.as_str());
+            if namespaces.contains(&c[1]) && !file_name.is_match(&l) && !plan_word {
                 uses.keys.insert((l.clone(), file.to_string()));
             }
         }

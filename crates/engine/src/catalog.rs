@@ -107,7 +107,6 @@ pub const USED_KEYS: &[&str] = &[
     "label.alternative",
     "label.bridge",
     "label.compliance",
-    "label.default",
     "label.elite",
     "label.exit",
     "label.high",

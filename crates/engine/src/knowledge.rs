@@ -27,6 +27,108 @@ pub const TOPICS: [&str; 11] = [
     "measuring-success",
 ];
 
+/// Keys of `[words]` in replies/architecture.toml that the plan uses.
+pub const PLAN_WORDS: &[&str] = &[
+    "heading.wiring",
+    "heading.promotion",
+    "heading.kept",
+    "heading.support",
+    "heading.details",
+    "heading.changed",
+    "line.row",
+    "line.support",
+    "line.path",
+    "line.kept",
+    "line.replaced",
+    "line.default",
+    "line.override",
+    "line.path_default",
+    "line.conflict",
+    "line.staffing",
+    "promotion.stages",
+    "promotion.single",
+    "promotion.unknown",
+    "wiring.single",
+    "wiring.multi",
+    "wiring.per_team",
+    "wiring.per_tenant",
+    "wiring.unknown",
+    "staff.self_hosted.small",
+    "staff.self_hosted.medium",
+    "staff.self_hosted.large",
+    "staff.supported.small",
+    "staff.supported.medium",
+    "staff.supported.large",
+    "staff.saas.small",
+    "staff.saas.medium",
+    "staff.saas.large",
+    "stage.kept",
+    "stage.new",
+    "milestone.name",
+    "milestone.pain",
+    "milestone.capability",
+    "check.1",
+    "check.2",
+    "check.3",
+    "check.4",
+    "check.5",
+    "check.6",
+    "check.1.ok",
+    "check.1.missing",
+    "check.1.nothing",
+    "check.1.rework",
+    "check.2.ok",
+    "check.2.bare",
+    "check.3.ok",
+    "check.3.missing",
+    "check.4.ok",
+    "check.4.lacks",
+    "check.5.ok",
+    "check.5.bad",
+    "check.6.ok",
+    "check.6.bad",
+    "check.conflict",
+    "check.contradicted",
+    "miss.team",
+    "miss.ml_team",
+    "miss.capability",
+    "miss.ml_off",
+    "miss.environment",
+    "miss.account",
+    "details.more",
+    "capability.ship_service",
+    "capability.provision_infra",
+    "capability.scaffold_repo",
+    "capability.ml_job",
+    "capability.environment",
+    "team.app",
+    "team.ml",
+    "team.data",
+    "team.platform",
+    "team.external_tenants",
+    "account.single",
+    "account.multi",
+    "account.per_team",
+    "account.per_tenant",
+    "fact.single_env",
+    "fact.single_cluster",
+    "fact.single_team",
+    "fact.hard_tenancy",
+    "fact.account_per_tenant",
+    "fact.multi_account",
+    "fact.hide_k8s",
+    "fact.ml",
+    "fact.constraint",
+    "fact.stack",
+    "weeks.range",
+    "weeks.one",
+];
+
+/// Placeholders for the team's own facts, filled from the profile: the environments in order
+/// ("dev, staging and prod"), the first and last environment, and the consumer teams ("your 12 app
+/// teams").
+pub const PROFILE_VARS: [&str; 4] = ["environments", "first_env", "last_env", "teams"];
+
 /// Placeholders allowed in knowledge text: the Defaults-table rows.
 pub const ROW_IDS: [&str; 10] = [
     "developer_portal",
@@ -214,6 +316,9 @@ pub struct Override {
     /// Applies when all of these facts hold.
     #[serde(default)]
     pub all: Vec<String>,
+    /// True when the option replaces the tool the team runs (the row's words give the reason).
+    #[serde(default)]
+    pub replace: bool,
 }
 
 /// One row of the Defaults table.
@@ -241,12 +346,17 @@ pub struct ConflictRule {
     pub constraint: String,
     /// The option ids that clash with it.
     pub options: Vec<String>,
+    /// The Quality Checklist item (1-6) it fails while it stands; none for a caveat.
+    #[serde(default)]
+    pub item: Option<usize>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DefaultsFile {
     row: Vec<Row>,
+    #[serde(default)]
+    support: Vec<Row>,
     conflict: Vec<ConflictRule>,
 }
 
@@ -256,6 +366,9 @@ struct DefaultsFile {
 pub struct OptionText {
     /// The tool as a user would name it.
     pub tool: String,
+    /// The words that identify this option in rendered text (default: `tool`).
+    #[serde(default)]
+    pub names: Option<Vec<String>>,
     /// What the choice costs.
     pub tradeoff: String,
     /// One alternative.
@@ -264,6 +377,21 @@ pub struct OptionText {
     pub runs_on: String,
     /// How it is used.
     pub detail: String,
+    /// The trade-off in a phrase (the one-line Phase 2 summary).
+    #[serde(default)]
+    pub brief: String,
+    /// The alternative in a phrase (the one-line Phase 2 summary).
+    #[serde(default)]
+    pub instead: String,
+    /// How this tool spans several AWS accounts (its own words; empty when it has nothing to cross).
+    #[serde(default)]
+    pub cross_account: String,
+    /// The roadmap work when the team does not run it yet.
+    #[serde(default)]
+    pub stand_up: String,
+    /// The roadmap work when the team already runs it (integrate or extend, not stand up).
+    #[serde(default)]
+    pub extend: String,
 }
 
 #[derive(Deserialize)]
@@ -391,8 +519,14 @@ pub struct Stage {
     pub text: String,
     /// Exit criteria.
     pub exit: String,
-    /// When, roughly.
+    /// When, roughly, for a mid-sized organisation (the plan scales it).
     pub weeks: String,
+    /// The Defaults row whose tool this stage stands up or extends.
+    #[serde(default)]
+    pub row: String,
+    /// The title when the team already runs that row's tool.
+    #[serde(default)]
+    pub kept_title: String,
     /// Only when one of these options is chosen (a stage id may have variants for different choices).
     #[serde(default)]
     pub when_option: Vec<String>,
@@ -473,6 +607,10 @@ pub struct Architecture {
     pub adoption: Vec<Signal>,
     /// Constraint shaping.
     pub constraint_shaping: Vec<Shaping>,
+    /// The plan's own words (sizing, wiring, promotion, milestone, checklist), keyed like ui.toml and
+    /// filled with per-key variables; see [`PLAN_WORDS`].
+    #[serde(default)]
+    pub words: BTreeMap<String, String>,
 }
 
 /// A one-shot concept answer.
@@ -542,6 +680,8 @@ pub struct TopicConflicts {
 pub struct Knowledge {
     /// The Defaults table rows.
     pub rows: Vec<Row>,
+    /// Supporting components decided like Defaults rows (compute, registry, identity, CI, ...).
+    pub support: Vec<Row>,
     /// Conflict rules.
     pub conflicts: Vec<ConflictRule>,
     /// UI strings.
@@ -613,6 +753,7 @@ impl Knowledge {
         }
         let k = Knowledge {
             rows: defaults.row,
+            support: defaults.support,
             conflicts: defaults.conflict,
             ui,
             options: decisions.option,
@@ -655,8 +796,21 @@ impl Knowledge {
                 format!("rows must be, in order: {}", ROW_IDS.join(", ")),
             ));
         }
+        for key in PLAN_WORDS {
+            if self
+                .arch
+                .words
+                .get(*key)
+                .is_none_or(|w| w.trim().is_empty())
+            {
+                return Err(e(
+                    "replies/architecture.toml",
+                    format!("missing [words] {key:?}"),
+                ));
+            }
+        }
         let mut option_ids = BTreeSet::new();
-        for row in &self.rows {
+        for row in self.rows.iter().chain(&self.support) {
             option_ids.insert(row.default.as_str());
             for o in &row.overrides {
                 if o.any.is_empty() && o.all.is_empty() {
@@ -681,6 +835,8 @@ impl Knowledge {
                 ("alternative", &o.alternative),
                 ("runs_on", &o.runs_on),
                 ("detail", &o.detail),
+                ("brief", &o.brief),
+                ("instead", &o.instead),
             ] {
                 if text.trim().is_empty() {
                     return Err(e(
@@ -850,11 +1006,33 @@ impl Knowledge {
         Ok(())
     }
 
+    /// The words that identify an option in rendered text.
+    pub fn names(&self, option: &str) -> Vec<String> {
+        match self.options.get(option) {
+            Some(o) => o.names.clone().unwrap_or_else(|| vec![o.tool.clone()]),
+            None => Vec::new(),
+        }
+    }
+
     /// Every knowledge string with the file it belongs to (for the placeholder check and tests).
     pub fn knowledge_strings(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
         for o in self.options.values() {
-            for s in [&o.tool, &o.tradeoff, &o.alternative, &o.runs_on, &o.detail] {
+            for s in [
+                &o.tool,
+                &o.tradeoff,
+                &o.alternative,
+                &o.runs_on,
+                &o.detail,
+                &o.brief,
+                &o.instead,
+                &o.cross_account,
+                &o.stand_up,
+                &o.extend,
+            ]
+            .into_iter()
+            .filter(|s| !s.trim().is_empty())
+            {
                 out.push(("replies/decisions.toml", s.clone()));
             }
         }
@@ -965,7 +1143,7 @@ fn check_placeholders(file: &str, text: &str) -> Result<(), LoadError> {
             ));
         };
         let name = &after[..end];
-        if !ROW_IDS.contains(&name) {
+        if !ROW_IDS.contains(&name) && !PROFILE_VARS.contains(&name) {
             return Err(LoadError::new(
                 file,
                 format!("unknown placeholder {{{name}}} in {:?}", excerpt(text)),

@@ -431,6 +431,10 @@ impl Engine {
                 doc.push_str(&render::metrics(k, &plan));
             }
         }
+        if reached(2) {
+            doc.push('\n');
+            doc.push_str(&render::details(k, &plan, spec));
+        }
         if matches!(eng.stage, Stage::Reaction { .. }) {
             doc.push('\n');
             doc.push_str(&render::next_steps(k, &plan, spec, eng));

@@ -3,10 +3,10 @@
 
 use std::fmt::Write as _;
 
-use super::plan::{Checklist, Plan};
+use super::plan::{Checklist, Decision, Plan};
 use super::router::ModeSpec;
 use super::state::{Engagement, Slot};
-use super::text::echo;
+use super::text::{echo, pack, DISCORD_LIMIT};
 use crate::knowledge::{fill, Knowledge};
 
 /// The display name of a slot.
@@ -108,7 +108,14 @@ pub fn phase1_gate(k: &Knowledge, plan: &Plan, eng: &Engagement) -> String {
     } else {
         String::new()
     };
-    format!("{body}{pain}\n\n{}", decision(k, "phase1"))
+    // A choice that already clashes with a constraint is named here, with what would resolve it.
+    let clash = conflicts_block(k, plan);
+    let clash = if clash.is_empty() {
+        String::new()
+    } else {
+        format!("\n\n{}", clash.trim_end())
+    };
+    format!("{body}{pain}{clash}\n\n{}", decision(k, "phase1"))
 }
 
 /// The one decision a gate needs.
@@ -119,89 +126,207 @@ pub fn decision(k: &Knowledge, which: &str) -> String {
     )
 }
 
-/// Phase 2: golden paths and the tool stack.
+/// A plan word (replies/architecture.toml `[words]`), filled.
+fn w(k: &Knowledge, key: &str, vars: &[(&str, &str)]) -> String {
+    fill(
+        k.arch.words.get(key).map(String::as_str).unwrap_or(key),
+        vars,
+    )
+}
+
+/// Why a row holds its tool, in a phrase: kept, replaced, overridden by a fact, or the default.
+fn why(k: &Knowledge, d: &Decision, teams: &str) -> String {
+    if d.kept {
+        w(k, "line.kept", &[])
+    } else if d.replaced {
+        w(k, "line.replaced", &[])
+    } else if d.reason == "default" {
+        w(k, "line.default", &[("teams", teams)])
+    } else {
+        w(k, "line.override", &[("fact", &echo(&d.because))])
+    }
+}
+
+/// One line per Defaults row: tool, why, the trade-off in a phrase, the alternative in a phrase.
+fn row_line(k: &Knowledge, plan: &Plan, d: &Decision) -> String {
+    let o = k.option(&d.option);
+    w(
+        k,
+        "line.row",
+        &[
+            ("label", &d.label),
+            ("tool", &d.tool),
+            ("why", &why(k, d, &plan.var("teams"))),
+            ("brief", o.map(|o| o.brief.as_str()).unwrap_or_default()),
+            ("alt_label", k.ui("label.alternative")),
+            ("instead", o.map(|o| o.instead.as_str()).unwrap_or_default()),
+        ],
+    )
+}
+
+fn conflicts_block(k: &Knowledge, plan: &Plan) -> String {
+    if plan.conflicts.is_empty() {
+        return String::new();
+    }
+    let mut s = format!("**{}**\n", k.ui("heading.conflicts"));
+    for c in &plan.conflicts {
+        let _ = writeln!(s, "{}", w(k, "line.conflict", &[("text", &plan.fill(c))]));
+    }
+    s.push('\n');
+    s
+}
+
+fn support_line(k: &Knowledge, plan: &Plan) -> String {
+    let items: Vec<String> = plan
+        .support
+        .iter()
+        .map(|d| {
+            if d.kept || d.replaced {
+                format!(
+                    "{}: {} ({})",
+                    d.label,
+                    d.tool,
+                    why(k, d, &plan.var("teams"))
+                )
+            } else {
+                format!("{}: {}", d.label, d.tool)
+            }
+        })
+        .collect();
+    w(
+        k,
+        "line.support",
+        &[
+            ("items", &items.join(" · ")),
+            ("environments", &plan.var("environments")),
+        ],
+    )
+}
+
+fn full_scope(spec: &ModeSpec) -> bool {
+    matches!(
+        spec.mode,
+        super::state::Mode::FullBuild | super::state::Mode::GoldenPaths
+    )
+}
+
+/// Phase 2: conflicts first, the golden paths in scope, then one line per Defaults row (and one line
+/// for the supporting components). Fits in two Discord messages; the full detail is [`details`].
 pub fn phase2(k: &Knowledge, plan: &Plan, spec: &ModeSpec) -> String {
     let mut s = format!("## {}\n\n", k.ui("heading.phase2"));
+    s.push_str(&conflicts_block(k, plan));
     let portal_focus = spec.rows.len() <= 2;
     if !portal_focus {
         let _ = writeln!(s, "**{}**", k.ui("heading.paths"));
         for p in &plan.paths {
-            let serves = if p.serves.is_empty() {
-                String::new()
+            let line = if p.serves.is_empty() {
+                w(k, "line.path_default", &[("name", &p.spec.name)])
             } else {
-                format!(" — for {}", echo(&p.serves.join(", ")))
+                w(
+                    k,
+                    "line.path",
+                    &[
+                        ("name", &p.spec.name),
+                        ("serves", &echo(&p.serves.join(", "))),
+                    ],
+                )
             };
-            let _ = writeln!(s, "- **{}**{serves}", p.spec.name);
-            let _ = writeln!(
-                s,
-                "  - {}: {}",
-                k.ui("label.you_provide"),
-                plan.fill(&p.spec.developer_provides)
-            );
-            let _ = writeln!(
-                s,
-                "  - {}: {}",
-                k.ui("label.platform_does"),
-                plan.fill(&p.spec.platform_does)
-            );
-            if p.spec.id == "ship_safely" {
-                for step in &p.spec.steps {
-                    let _ = writeln!(s, "  - {}", plan.fill(step));
-                }
-            }
+            let _ = writeln!(s, "{line}");
+        }
+        for p in &plan.ml_paths {
+            let _ = writeln!(s, "{}", w(k, "line.path_default", &[("name", &p.name)]));
         }
         s.push('\n');
     }
     let _ = writeln!(s, "**{}**", k.ui("heading.choices"));
     for row in &spec.rows {
         if let Some(d) = plan.decision(row) {
-            let why = reason(k, d);
-            let _ = writeln!(
-                s,
-                "- **{}: {}** ({why})\n  - {}: {}\n  - {}: {}",
-                d.label,
-                d.tool,
-                k.ui("label.tradeoff"),
-                plan.fill(&d.tradeoff),
-                k.ui("label.alternative"),
-                plan.fill(&d.alternative)
-            );
+            let _ = writeln!(s, "{}", row_line(k, plan, d));
         }
     }
-    if matches!(
-        spec.mode,
-        super::state::Mode::FullBuild | super::state::Mode::GoldenPaths
-    ) {
-        let _ = writeln!(s, "\n**{}**", k.ui("heading.stack"));
-        for c in &plan.stack {
-            let _ = writeln!(
-                s,
-                "- **{}: {}** — {}: {} {}: {}",
-                c.layer,
-                c.tool,
-                k.ui("label.tradeoff"),
-                plan.fill(&c.tradeoff),
-                k.ui("label.alternative"),
-                plan.fill(&c.alternative)
-            );
-        }
+    if spec.rows.iter().any(|r| r == "developer_portal") {
+        let _ = writeln!(
+            s,
+            "\n{}",
+            w(
+                k,
+                "line.staffing",
+                &[("staff", &plan.staffing), ("teams", &plan.var("teams"))],
+            )
+        );
     }
-    conflicts(k, plan, &mut s);
+    if full_scope(spec) {
+        let _ = writeln!(s, "\n{}", support_line(k, plan));
+    }
+    let _ = writeln!(s, "\n{}", w(k, "details.more", &[]));
     s
 }
 
-fn conflicts(k: &Knowledge, plan: &Plan, s: &mut String) {
-    if !plan.conflicts.is_empty() {
-        let _ = writeln!(s, "\n**{}**", k.ui("heading.conflicts"));
-        for c in &plan.conflicts {
-            let _ = writeln!(s, "- ⚠️ {}", plan.fill(c));
+/// The rows whose tool changed between two plans, one line each (a correction posts only these).
+pub fn changed_rows(k: &Knowledge, before: &Plan, after: &Plan, spec: &ModeSpec) -> String {
+    let mut lines = Vec::new();
+    for d in after.decisions.iter().chain(&after.support) {
+        let shown = spec.rows.contains(&d.row) || after.support.iter().any(|x| x.row == d.row);
+        let was = before.decision(&d.row).map(|b| b.option.as_str());
+        if shown && was != Some(d.option.as_str()) {
+            lines.push(row_line(k, after, d));
         }
     }
+    let gone: Vec<&String> = before
+        .conflicts
+        .iter()
+        .filter(|c| !after.conflicts.contains(c))
+        .collect();
+    let new: Vec<&String> = after
+        .conflicts
+        .iter()
+        .filter(|c| !before.conflicts.contains(c))
+        .collect();
+    if lines.is_empty() && gone.is_empty() && new.is_empty() {
+        return String::new();
+    }
+    let mut s = format!("**{}**\n", w(k, "heading.changed", &[]));
+    for c in new {
+        let _ = writeln!(s, "{}", w(k, "line.conflict", &[("text", c)]));
+    }
+    for l in lines {
+        let _ = writeln!(s, "{l}");
+    }
+    s
 }
 
-/// Phase 3: topology, placement, tenant onboarding, ML paths and constraint shaping.
-pub fn phase3(k: &Knowledge, plan: &Plan, spec: &ModeSpec) -> String {
-    let mut s = format!("## {}\n\n", k.ui("heading.phase3"));
+/// What a correction at the Phase 2 gate posts: the phase heading, then only the conflicts that
+/// appeared and the rows whose tool changed (or a line saying no tool changed). Empty for other
+/// phases, which are re-rendered whole.
+pub fn correction(
+    k: &Knowledge,
+    before: &Engagement,
+    after: &Engagement,
+    spec: &ModeSpec,
+    phase: u8,
+) -> String {
+    if phase != 2 {
+        return String::new();
+    }
+    let b = Plan::build(k, before, spec);
+    let a = Plan::build(k, after, spec);
+    let changed = changed_rows(k, &b, &a, spec);
+    let body = if changed.is_empty() {
+        w(k, "changed.none", &[])
+    } else {
+        changed.trim_end().to_string()
+    };
+    format!(
+        "## {}\n\n{body}\n\n{}",
+        k.ui("heading.phase2"),
+        w(k, "details.more", &[])
+    )
+}
+
+/// The body of Phase 3 (without the heading): topology, placement, tenancy, account wiring,
+/// promotion, onboarding, ML paths and constraint shaping.
+pub fn phase3_body(k: &Knowledge, plan: &Plan) -> String {
+    let mut s = String::new();
     let topo = plan
         .decision("topology")
         .map(|d| d.option.clone())
@@ -217,10 +342,10 @@ pub fn phase3(k: &Knowledge, plan: &Plan, spec: &ModeSpec) -> String {
             plan.fill(&t.summary)
         );
         let _ = writeln!(s, "- {}: {}", k.ui("label.hub"), plan.fill(&t.hub));
-        let _ = writeln!(s, "- {}: {}", k.ui("label.spokes"), plan.fill(&t.spokes));
-        let _ = writeln!(s, "- {}: {}\n", k.ui("label.bridge"), plan.fill(&t.bridge));
+        let _ = writeln!(s, "- {}: {}\n", k.ui("label.spokes"), plan.fill(&t.spokes));
     }
-    let _ = writeln!(s, "**{}**", k.ui("heading.placement"));
+    // Placement, grouped by where things run: one line per place.
+    let mut places: Vec<(String, Vec<String>)> = Vec::new();
     for row in [
         "developer_portal",
         "gitops_delivery",
@@ -228,15 +353,23 @@ pub fn phase3(k: &Knowledge, plan: &Plan, spec: &ModeSpec) -> String {
         "promotion",
         "self_service_infra",
         "application_model",
+        "compute",
+        "registry",
+        "ci",
     ] {
         if let Some(d) = plan.decision(row) {
             if d.option != "no_promotion" {
-                let _ = writeln!(s, "- {} ({}): {}", d.tool, d.label, plan.fill(&d.runs_on));
+                let at = plan.fill(&d.runs_on);
+                match places.iter_mut().find(|(p, _)| *p == at) {
+                    Some((_, tools)) => tools.push(d.tool.clone()),
+                    None => places.push((at, vec![d.tool.clone()])),
+                }
             }
         }
     }
-    for c in plan.stack.iter().take(8) {
-        let _ = writeln!(s, "- {} ({}): {}", c.tool, c.layer, plan.fill(&c.runs_on));
+    let _ = writeln!(s, "**{}**", k.ui("heading.placement"));
+    for (at, tools) in places {
+        let _ = writeln!(s, "- {}: {at}", tools.join(", "));
     }
     if let Some(t) = plan.decision("tenancy") {
         let _ = writeln!(
@@ -247,41 +380,73 @@ pub fn phase3(k: &Knowledge, plan: &Plan, spec: &ModeSpec) -> String {
             plan.fill(&t.detail)
         );
     }
+    let _ = writeln!(s, "\n**{}**", w(k, "heading.wiring", &[]));
+    for l in &plan.wiring {
+        let _ = writeln!(s, "- {l}");
+    }
+    let _ = writeln!(
+        s,
+        "\n**{}** {}",
+        w(k, "heading.promotion", &[]),
+        plan.promotion
+    );
     let _ = writeln!(s, "\n**{}**", k.ui("heading.onboarding"));
     for (i, (step, _)) in plan.onboarding.iter().enumerate() {
         let _ = writeln!(s, "{}. {}", i + 1, step);
     }
     if !plan.ml_paths.is_empty() {
-        let _ = writeln!(s, "\n**{}**", k.ui("heading.ml"));
-        for p in &plan.ml_paths {
-            let _ = writeln!(
-                s,
-                "- **{}** — {}: {} {}: {}",
-                p.name,
-                k.ui("label.you_provide"),
-                plan.fill(&p.developer_provides),
-                k.ui("label.platform_does"),
-                plan.fill(&p.platform_does)
-            );
-        }
+        let names: Vec<&str> = plan.ml_paths.iter().map(|p| p.name.as_str()).collect();
+        let _ = writeln!(s, "\n**{}:** {}", k.ui("heading.ml"), names.join(" · "));
     }
+    s
+}
+
+fn shaping_text(plan: &Plan) -> String {
+    let mut s = String::new();
     for sh in &plan.shaping {
         let _ = writeln!(s, "\n**{}**", sh.title);
         for i in &sh.items {
             let _ = writeln!(s, "- {}", plan.fill(i));
         }
     }
-    if spec.phases.last() == Some(&3) {
-        conflicts(k, plan, &mut s);
-    }
     s
 }
 
-/// The metrics section (Phase 4 and the measuring-success summary).
+/// Phase 3: topology, placement, tenancy, account wiring, promotion, onboarding, ML paths and
+/// constraint shaping. Fits in three Discord messages: shaping moves to [`details`] when it would not.
+pub fn phase3(k: &Knowledge, plan: &Plan, spec: &ModeSpec) -> String {
+    let mut s = format!("## {}\n\n", k.ui("heading.phase3"));
+    if spec.phases.last() == Some(&3) {
+        s.push_str(&conflicts_block(k, plan));
+    }
+    s.push_str(&phase3_body(k, plan));
+    let shaping = shaping_text(plan);
+    let room = 3 * DISCORD_LIMIT - 700;
+    let more = w(k, "details.more", &[]);
+    if fits(&format!("{s}{shaping}\n\n{more}"), 3, room) {
+        s.push_str(&shaping);
+    } else {
+        for sh in &plan.shaping {
+            if let Some(first) = sh.items.first() {
+                let _ = writeln!(s, "\n**{}**\n- {}", sh.title, plan.fill(first));
+            }
+        }
+    }
+    let _ = writeln!(s, "\n{more}");
+    s
+}
+
+/// True when `text` packs into at most `n` messages and stays under `room` characters.
+fn fits(text: &str, n: usize, room: usize) -> bool {
+    text.chars().count() <= room && pack(text, DISCORD_LIMIT).len() <= n
+}
+
+/// The metrics section (the measuring-success summary): every DORA metric with its tiers and every
+/// adoption signal.
 pub fn metrics(k: &Knowledge, plan: &Plan) -> String {
     let mut s = String::new();
     if let Some(d) = plan.decision("success_metrics") {
-        let why = reason(k, d);
+        let why = why(k, d, &plan.var("teams"));
         let _ = writeln!(
             s,
             "**{}: {}** ({why}) — {}: {} {}: {}\n",
@@ -317,13 +482,9 @@ pub fn metrics(k: &Knowledge, plan: &Plan) -> String {
     s
 }
 
-/// Phase 4: roadmap, first milestone, metrics, checklist.
-pub fn phase4(k: &Knowledge, plan: &Plan, checklist: &Checklist) -> String {
-    let mut s = format!(
-        "## {}\n\n**{}**\n",
-        k.ui("heading.phase4"),
-        k.ui("heading.roadmap")
-    );
+/// The roadmap and first milestone, sized for the team.
+pub fn roadmap_text(k: &Knowledge, plan: &Plan) -> String {
+    let mut s = format!("**{}**\n", k.ui("heading.roadmap"));
     for (i, st) in plan.roadmap.iter().enumerate() {
         let _ = writeln!(
             s,
@@ -336,19 +497,141 @@ pub fn phase4(k: &Knowledge, plan: &Plan, checklist: &Checklist) -> String {
             plan.fill(&st.exit)
         );
     }
-    let m = &k.arch.milestone;
+    let m = &plan.milestone;
     let _ = writeln!(
         s,
-        "\n**{}: {}** — {}\n- {}: {}\n",
+        "\n**{}: {}** — {}\n- {}: {}",
         k.ui("heading.milestone"),
         m.name,
         plan.fill(&m.text),
         k.ui("label.exit"),
         plan.fill(&m.exit)
     );
-    s.push_str(&metrics(k, plan));
+    s
+}
+
+/// Phase 4: roadmap, first milestone, metrics (names; the tiers are in [`details`]), checklist.
+pub fn phase4(k: &Knowledge, plan: &Plan, checklist: &Checklist) -> String {
+    let mut s = format!("## {}\n\n", k.ui("heading.phase4"));
+    s.push_str(&roadmap_text(k, plan));
     s.push('\n');
+    let dora: Vec<&str> = k.arch.dora.iter().map(|m| m.name.as_str()).collect();
+    let adoption: Vec<&str> = k.arch.adoption.iter().map(|m| m.name.as_str()).collect();
+    let _ = writeln!(
+        s,
+        "- **{}**: {}\n- **{}**: {}\n",
+        k.ui("heading.dora"),
+        dora.join(" · "),
+        k.ui("heading.adoption"),
+        adoption.join(" · ")
+    );
     s.push_str(&checklist_text(k, checklist));
+    s
+}
+
+/// The full detail of a plan, for the `details` command and the export: every Defaults and
+/// supporting row with its whole trade-off, alternative, placement and how it is used; every golden
+/// path step by step; the rest of the stack; the constraint shaping; DORA tiers.
+pub fn details(k: &Knowledge, plan: &Plan, spec: &ModeSpec) -> String {
+    let mut s = format!("## {}\n\n", w(k, "heading.details", &[]));
+    s.push_str(&conflicts_block(k, plan));
+    let _ = writeln!(s, "**{}**", k.ui("heading.choices"));
+    let rows: Vec<&Decision> = spec
+        .rows
+        .iter()
+        .filter_map(|r| plan.decisions.iter().find(|d| d.row == *r))
+        .chain(if full_scope(spec) {
+            plan.support.iter().collect::<Vec<_>>()
+        } else {
+            vec![]
+        })
+        .collect();
+    for d in rows {
+        let _ = writeln!(
+            s,
+            "- **{}: {}** ({}) — {} {}: {} {}: {}",
+            d.label,
+            d.tool,
+            why(k, d, &plan.var("teams")),
+            plan.fill(&d.detail),
+            k.ui("label.tradeoff"),
+            plan.fill(&d.tradeoff),
+            k.ui("label.alternative"),
+            plan.fill(&d.alternative)
+        );
+    }
+    if spec.rows.iter().any(|r| r == "developer_portal") {
+        let _ = writeln!(
+            s,
+            "\n{}",
+            w(
+                k,
+                "line.staffing",
+                &[("staff", &plan.staffing), ("teams", &plan.var("teams"))],
+            )
+        );
+    }
+    if !spec.rows.len() <= 2 || spec.rows.len() > 2 {
+        let _ = writeln!(s, "\n**{}**", k.ui("heading.paths"));
+        for p in &plan.paths {
+            let _ = writeln!(
+                s,
+                "- **{}** — {}: {} {}: {}",
+                p.spec.name,
+                k.ui("label.you_provide"),
+                plan.fill(&p.spec.developer_provides),
+                k.ui("label.platform_does"),
+                plan.fill(&p.spec.platform_does)
+            );
+            for (i, step) in p.spec.steps.iter().enumerate() {
+                let _ = writeln!(s, "  {}. {}", i + 1, plan.fill(step));
+            }
+        }
+        for p in &plan.ml_paths {
+            let _ = writeln!(
+                s,
+                "- **{}** — {}: {} {}: {}",
+                p.name,
+                k.ui("label.you_provide"),
+                plan.fill(&p.developer_provides),
+                k.ui("label.platform_does"),
+                plan.fill(&p.platform_does)
+            );
+            for (i, step) in p.steps.iter().enumerate() {
+                let _ = writeln!(s, "  {}. {}", i + 1, plan.fill(step));
+            }
+        }
+    }
+    if full_scope(spec) {
+        let _ = writeln!(s, "\n**{}**", k.ui("heading.stack"));
+        for c in &plan.stack {
+            let _ = writeln!(
+                s,
+                "- **{}: {}** ({}) — {}: {} {}: {}",
+                c.layer,
+                c.tool,
+                plan.fill(&c.runs_on),
+                k.ui("label.tradeoff"),
+                plan.fill(&c.tradeoff),
+                k.ui("label.alternative"),
+                plan.fill(&c.alternative)
+            );
+        }
+    }
+    if let Some(t) = plan
+        .decision("topology")
+        .and_then(|d| k.arch.topology.get(&d.option))
+    {
+        let _ = writeln!(
+            s,
+            "\n**{}**: {}",
+            k.ui("label.bridge"),
+            plan.fill(&t.bridge)
+        );
+    }
+    s.push_str(&shaping_text(plan));
+    s.push('\n');
+    s.push_str(&metrics(k, plan));
     s
 }
 
@@ -378,6 +661,9 @@ pub fn checklist_text(k: &Knowledge, c: &Checklist) -> String {
     s
 }
 
+/// At most this many next steps close an engagement (the rest of the detail is in `details`).
+const NEXT_STEPS: usize = 2;
+
 /// The closing "next steps" of an engagement, from its knowledge topics, with what each topic says
 /// about the constraints the team named.
 pub fn next_steps(k: &Knowledge, plan: &Plan, spec: &ModeSpec, eng: &Engagement) -> String {
@@ -393,15 +679,19 @@ pub fn next_steps(k: &Knowledge, plan: &Plan, spec: &ModeSpec, eng: &Engagement)
             .filter(|s| s.applies(chosen, |f| facts.has(f)))
         {
             let step = step.text();
+            if n == NEXT_STEPS {
+                break;
+            }
             n += 1;
             let _ = writeln!(s, "{n}. {}", plan.fill(step));
         }
     }
-    let keys: Vec<&str> = eng
-        .items(Slot::Constraints)
-        .iter()
-        .map(|i| i.key.as_str())
-        .collect();
+    // A mode with Phase 3 already shaped the plan for its constraints there.
+    let keys: Vec<&str> = if spec.phases.contains(&3) {
+        Vec::new()
+    } else {
+        facts.0.keys().map(String::as_str).collect()
+    };
     for id in &spec.topics {
         let Some(t) = k.topics.get(id) else { continue };
         for (fact, label, text) in [
@@ -427,13 +717,4 @@ pub fn next_steps(k: &Knowledge, plan: &Plan, spec: &ModeSpec, eng: &Engagement)
         }
     }
     s.trim_end().to_string()
-}
-
-/// Why a decision was made: "default", or the Phase 1 fact that overrode it (echo-safe).
-fn reason(k: &Knowledge, d: &super::plan::Decision) -> String {
-    if d.reason == "default" {
-        k.ui("label.default").to_string()
-    } else {
-        echo(&d.reason)
-    }
 }

@@ -36,13 +36,13 @@ pub fn echo(s: &str) -> String {
 pub fn pack(text: &str, limit: usize) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut cur = String::new();
-    let flush = |cur: &mut String, out: &mut Vec<String>| {
+    fn flush(cur: &mut String, out: &mut Vec<String>) {
         let t = cur.trim_end().to_string();
         if !t.trim().is_empty() {
             out.push(t);
         }
         cur.clear();
-    };
+    }
     for para in text.split("\n\n") {
         let para = para.trim_end();
         if para.trim().is_empty() {
@@ -60,11 +60,78 @@ pub fn pack(text: &str, limit: usize) -> Vec<String> {
             cur.push_str(para);
             continue;
         }
+        // A list that does not fit fills the current message item by item (an item is a line and
+        // the indented lines under it, never split), so a long list does not start a message alone.
+        let blocks = blocks(para);
+        if blocks.len() > 2 && !cur.is_empty() {
+            let mut size = cur.chars().count() + 1;
+            let mut taken = 0;
+            for b in &blocks {
+                size += 1 + b.chars().count();
+                if size > limit {
+                    break;
+                }
+                taken += 1;
+            }
+            // Never leave a heading line alone at the end of a message.
+            let heading = |b: &String| {
+                let t = b.trim_end();
+                t.ends_with("**") || t.ends_with(':')
+            };
+            while taken > 0 && heading(&blocks[taken - 1]) {
+                taken -= 1;
+            }
+            if taken > 0 {
+                cur.push_str("\n\n");
+                cur.push_str(&blocks[..taken].join("\n"));
+            }
+            if taken > 0 {
+                flush(&mut cur, &mut out);
+                let rest = blocks[taken..].join("\n");
+                if rest.chars().count() <= limit {
+                    cur.push_str(&rest);
+                    continue;
+                }
+                push_lines(&rest, limit, &mut cur, &mut out, flush);
+                continue;
+            }
+        }
         flush(&mut cur, &mut out);
         if para.chars().count() <= limit {
             cur.push_str(para);
             continue;
         }
+        push_lines(para, limit, &mut cur, &mut out, flush);
+    }
+    flush(&mut cur, &mut out);
+    out
+}
+
+/// The items of a paragraph: each line with the indented lines under it.
+fn blocks(para: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in para.lines() {
+        match out.last_mut() {
+            Some(last) if line.starts_with(' ') => {
+                last.push('\n');
+                last.push_str(line);
+            }
+            _ => out.push(line.to_string()),
+        }
+    }
+    out
+}
+
+/// Packs the lines of a paragraph longer than one message, breaking inside a line only when the line
+/// itself is longer than a message.
+fn push_lines(
+    para: &str,
+    limit: usize,
+    cur: &mut String,
+    out: &mut Vec<String>,
+    flush: fn(&mut String, &mut Vec<String>),
+) {
+    {
         for line in para.lines() {
             let needed = if cur.is_empty() {
                 line.chars().count()
@@ -78,7 +145,7 @@ pub fn pack(text: &str, limit: usize) -> Vec<String> {
                 cur.push_str(line);
                 continue;
             }
-            flush(&mut cur, &mut out);
+            flush(cur, out);
             let chars: Vec<char> = line.chars().collect();
             for chunk in chars.chunks(limit) {
                 let piece: String = chunk.iter().collect();
@@ -90,8 +157,6 @@ pub fn pack(text: &str, limit: usize) -> Vec<String> {
             }
         }
     }
-    flush(&mut cur, &mut out);
-    out
 }
 
 #[cfg(test)]

@@ -6,8 +6,9 @@
 use super::inputs::diff;
 use super::Cx;
 use crate::knowledge::fill;
+use crate::render;
 use crate::state::Stage;
-use crate::Attachment;
+use crate::{Attachment, Effect};
 
 impl Cx<'_> {
     pub(crate) fn correction(&mut self, text: &str, attachments: &[Attachment]) {
@@ -37,9 +38,27 @@ impl Cx<'_> {
             note.push_str(&n);
         }
         match self.eng().map(|e| e.stage) {
-            Some(Stage::Gate { phase } | Stage::Reaction { phase }) if phase != 1 => {
-                self.enter(phase, Some(note))
+            Some(Stage::Gate { phase }) if phase != 1 => {
+                // At a gate a correction posts only the rows that changed, when the renderer can
+                // say which (Phase 2); otherwise the phase is shown again.
+                let only_changed = match (self.eng(), kept) {
+                    (Some(eng), Some(kept)) => {
+                        let spec = self.e.spec(eng.mode).clone();
+                        let mut before = eng.clone();
+                        before.inputs = kept;
+                        render::correction(self.k(), &before, eng, &spec, phase)
+                    }
+                    _ => String::new(),
+                };
+                if only_changed.is_empty() {
+                    self.enter(phase, Some(note));
+                } else {
+                    let decision = render::decision(self.k(), &format!("phase{phase}"));
+                    self.say(format!("{note}\n\n{only_changed}\n\n{decision}"));
+                    self.out.push(Effect::GateButtons { phase });
+                }
             }
+            Some(Stage::Reaction { phase }) if phase != 1 => self.enter(phase, Some(note)),
             _ => self.ask_or_gate(note, &[]),
         }
     }

@@ -16,6 +16,7 @@ pub mod extract;
 pub mod knowledge;
 pub mod plan;
 pub mod profile;
+pub mod read;
 pub mod recon;
 pub mod render;
 pub mod router;

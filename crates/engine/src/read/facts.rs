@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::segment::{Kind, Segment};
 use super::{Cue, Reader};
-use crate::profile::{Category, Constraint, Fact, Profile, TeamKind};
+use crate::profile::{AccountModel, Category, Constraint, Fact, Profile, TeamKind};
 use crate::state::Source;
 
 /// A tool named in the text.
@@ -72,6 +72,7 @@ impl Scan<'_> {
                 && c.start >= cs
                 && c.end <= pos
                 && self.words(c.end, pos) <= window
+                && !self.text[c.end..pos].contains([',', '('])
         })
     }
 }
@@ -266,7 +267,8 @@ impl Reader {
                     .is_some_and(|x| x.as_str().len() == s.trim().len())
             };
             if is(&self.migration_to, last_word) && !scan.negated(seg, m.start, 1) {
-                return Status::Want;
+                let done = self.migration_done.is_match(&text[cs..m.start]);
+                return if done { Status::Have } else { Status::Want };
             }
             if is(&self.migration_from, last_word) || is(&self.migration_from, last_two.trim()) {
                 return Status::Have;
@@ -312,9 +314,12 @@ impl Reader {
             chain.push(*c);
             edge = c.start;
         }
-        let near_neg = chain
-            .iter()
-            .any(|c| c.cue == Cue::Negate && scan.words(c.end, m.start) <= self.negation_window);
+        let near_neg = chain.iter().any(|c| {
+            c.cue == Cue::Negate
+                && scan.words(c.end, m.start) <= self.negation_window
+                && !text[c.end..m.start].contains([',', '('])
+                && !self.negation_stops.is_match(&text[c.end..m.start])
+        });
         if near_neg {
             return Status::Absent;
         }
@@ -362,6 +367,8 @@ impl Reader {
     fn read_counts(&self, scan: &Scan, source: &Source, p: &mut Profile) {
         let text = scan.text;
         let mut teams: BTreeMap<TeamKind, u32> = BTreeMap::new();
+        let mut default_app: Option<u32> = None;
+        let mut tenants: Option<u32> = None;
         let mut engineers: Option<u32> = None;
         let mut clusters: Option<u32> = None;
         let mut ml_data: Option<bool> = None;
@@ -397,17 +404,23 @@ impl Reader {
                     }
                     continue;
                 }
+                if self.team_not_after.is_match(&t[all.end()..]) {
+                    continue;
+                }
                 let raw = &c["n"];
                 let Some(n) = self.number(raw) else { continue };
                 let article = matches!(raw.to_lowercase().as_str(), "a" | "an" | "single");
-                let kind = c
-                    .name("kind")
-                    .and_then(|k| self.kind_of(k.as_str()))
-                    .or_else(|| c.name("adj").and_then(|a| self.kind_of(a.as_str())));
+                let kind = ["kind", "adj", "pre", "of"]
+                    .iter()
+                    .find_map(|g| c.name(g).and_then(|k| self.kind_of(k.as_str())));
                 let kind = match kind {
                     Some(k) => k,
                     None if article => continue,
-                    None => TeamKind::App,
+                    None => {
+                        default_app = default_app.or(Some(n));
+                        covered.push((all.start(), all.end()));
+                        continue;
+                    }
                 };
                 if article && kind == TeamKind::Platform {
                     continue;
@@ -428,16 +441,46 @@ impl Reader {
                     continue;
                 }
                 if let Some(n) = self.number(raw) {
-                    *teams.entry(TeamKind::ExternalTenants).or_insert(0) += n;
+                    tenants = Some(tenants.map_or(n, |e| e.max(n)));
                 }
             }
-            if seg.kind == Kind::Teams && teams.is_empty() {
+            for c in self.team_reverse.captures_iter(t) {
+                let all = c.get(0).expect("match");
+                if covered
+                    .iter()
+                    .any(|&(a, b)| all.start() < b && a < all.end())
+                {
+                    continue;
+                }
+                let Some(n) = c.name("n").and_then(|n| self.number(n.as_str())) else {
+                    continue;
+                };
+                if n == 1 && c.name("kind2").is_none() && !all.as_str().contains(['(', ':']) {
+                    continue;
+                }
+                let kind = ["kind", "kind2"]
+                    .iter()
+                    .find_map(|g| c.name(g).and_then(|k| self.kind_of(k.as_str())));
+                match kind {
+                    Some(k) => *teams.entry(k).or_insert(0) += n,
+                    None => default_app = default_app.or(Some(n)),
+                }
+                covered.push((all.start(), all.end()));
+            }
+            if seg.kind == Kind::Teams {
                 for c in self.team_pair.captures_iter(t) {
+                    let all = c.get(0).expect("match");
+                    if covered
+                        .iter()
+                        .any(|&(a, b)| all.start() < b && a < all.end())
+                    {
+                        continue;
+                    }
                     if let (Some(n), Some(k)) = (self.number(&c["n"]), self.kind_of(&c["kind"])) {
                         *teams.entry(k).or_insert(0) += n;
                     }
                 }
-                if teams.is_empty() {
+                if teams.is_empty() && default_app.is_none() {
                     if let Some(n) = self
                         .bare_number
                         .captures(t)
@@ -465,14 +508,23 @@ impl Reader {
                     engineers = Some(engineers.map_or(n, |e| e.max(n)));
                 }
             }
+            for c in self.engineer_reverse.captures_iter(t) {
+                if let Some(n) = self.number(&c["n"]) {
+                    engineers = Some(engineers.map_or(n, |e| e.max(n)));
+                }
+            }
             if seg.kind == Kind::Engineers && engineers.is_none() {
                 engineers = self
                     .bare_number
                     .captures(t)
                     .and_then(|c| self.number(&c["n"]));
             }
-            for c in self.cluster_count.captures_iter(t) {
-                if c.name("per").is_some() {
+            for c in self
+                .cluster_count
+                .captures_iter(t)
+                .chain(self.cluster_reverse.captures_iter(t))
+            {
+                if c.name("per").is_some() || matches!(c["n"].to_lowercase().as_str(), "a" | "an") {
                     continue;
                 }
                 if let Some(n) = self.number(&c["n"]) {
@@ -486,7 +538,12 @@ impl Reader {
                     .and_then(|c| self.number(&c["n"]));
             }
             for m in self.ml_data.find_iter(t) {
-                if scan.negated(seg, seg.start + m.start(), 3) {
+                let rest = t[m.end()..].trim_start();
+                let zero = rest.starts_with(": none")
+                    || rest.starts_with(": 0")
+                    || t[..m.start()].trim_end().ends_with(" 0")
+                    || t[..m.start()].trim_end() == "0";
+                if zero || scan.negated(seg, seg.start + m.start(), 3) {
                     ml_data.get_or_insert(false);
                 } else {
                     ml_data = Some(true);
@@ -498,9 +555,20 @@ impl Reader {
                 }
             }
         }
+        if !teams.contains_key(&TeamKind::App) {
+            if let Some(n) = default_app {
+                let others: u32 = teams.values().sum();
+                if others < n {
+                    teams.insert(TeamKind::App, n - others);
+                }
+            }
+        }
+        if let Some(n) = tenants {
+            teams.entry(TeamKind::ExternalTenants).or_insert(n);
+        }
         if teams
-            .keys()
-            .any(|k| matches!(k, TeamKind::Ml | TeamKind::Data))
+            .iter()
+            .any(|(k, n)| matches!(k, TeamKind::Ml | TeamKind::Data) && *n > 0)
         {
             ml_data = Some(true);
         }
@@ -594,8 +662,51 @@ impl Reader {
         let text = scan.text;
         let mut best_acc: Option<(usize, crate::profile::AccountModel)> = None;
         let mut tenancy: Option<crate::profile::Tenancy> = None;
+        let mut account_constraint = false;
         for seg in scan.segs.iter().filter(|s| s.kind != Kind::Pain) {
             let t = &text[seg.start..seg.end];
+            let labelled;
+            let t = if seg.kind == Kind::Accounts {
+                labelled = format!("account {t}");
+                labelled.as_str()
+            } else {
+                t
+            };
+            let off = if seg.kind == Kind::Accounts { 8 } else { 0 };
+            let mut counted = None;
+            for c in self.account_count.captures_iter(t) {
+                let m = c.get(0).expect("match");
+                if scan.negated(seg, (seg.start + m.start()).saturating_sub(off), 2) {
+                    continue;
+                }
+                if let Some(n) = self.number(&c["n"]) {
+                    counted = Some(if n > 1 {
+                        AccountModel::Multi
+                    } else {
+                        AccountModel::Single
+                    });
+                }
+            }
+            if seg.kind == Kind::Accounts && counted.is_none() {
+                let lower = t.to_lowercase();
+                if lower.contains("per env")
+                    || lower.contains("per stage")
+                    || lower.contains("per region")
+                {
+                    counted = Some(AccountModel::Multi);
+                } else if let Some(n) = self
+                    .bare_number
+                    .captures(t)
+                    .and_then(|c| self.number(&c["n"]))
+                {
+                    counted = Some(if n > 1 {
+                        AccountModel::Multi
+                    } else {
+                        AccountModel::Single
+                    });
+                }
+            }
+            let mut hit = false;
             for (rank, (model, re)) in self.accounts.iter().enumerate() {
                 if let Some(m) = re.find(t) {
                     if scan.negated(seg, seg.start + m.start(), 2) {
@@ -604,8 +715,25 @@ impl Reader {
                     if best_acc.is_none_or(|(r, _)| rank < r) {
                         best_acc = Some((rank, *model));
                     }
+                    hit = true;
                     break;
                 }
+            }
+            if !hit {
+                if let Some(model) = counted {
+                    let rank = self
+                        .accounts
+                        .iter()
+                        .position(|(m, _)| *m == model)
+                        .unwrap_or(9);
+                    if best_acc.is_none_or(|(r, _)| rank < r) {
+                        best_acc = Some((rank, model));
+                    }
+                    hit = true;
+                }
+            }
+            if hit && seg.kind == Kind::Constraints {
+                account_constraint = true;
             }
             for (kind, re) in &self.tenancy {
                 if let Some(m) = re.find(t) {
@@ -620,6 +748,10 @@ impl Reader {
             }
         }
         p.accounts = best_acc.map(|(_, m)| Fact::new(m, source.clone()));
+        if account_constraint && best_acc.is_some_and(|(_, m)| m != AccountModel::Single) {
+            p.constraints
+                .insert(Constraint::MultiAccount, source.clone());
+        }
         p.tenancy = tenancy.map(|t| Fact::new(t, source.clone()));
     }
 
@@ -637,7 +769,7 @@ impl Reader {
             }
             for (c, re) in &self.constraints {
                 for m in re.find_iter(t) {
-                    if scan.negated(seg, seg.start + m.start(), 3) {
+                    if scan.negated(seg, seg.start + m.start(), 2) {
                         continue;
                     }
                     if *c == Constraint::ExistingInvestment
@@ -674,6 +806,16 @@ impl Reader {
             if !asked {
                 continue;
             }
+            if seg.kind == Kind::First {
+                for (cap, re) in &self.capabilities_bare {
+                    if re
+                        .find_iter(t)
+                        .any(|m| !scan.negated(seg, seg.start + m.start(), 2))
+                    {
+                        p.capabilities.insert(*cap, source.clone());
+                    }
+                }
+            }
             for (cap, re) in &self.capabilities {
                 if re
                     .find_iter(t)
@@ -705,8 +847,13 @@ impl Reader {
         let mut best: Option<(usize, &Segment)> = None;
         for seg in scan.segs.iter().filter(|s| s.kind == Kind::Prose) {
             let t = &text[seg.start..seg.end];
-            let n = self.pain_cues.find_iter(t).count();
-            if n > 0 && best.is_none_or(|(b, _)| n > b) {
+            let strong = self
+                .pain_cues
+                .find_iter(t)
+                .filter(|m| !scan.negated(seg, seg.start + m.start(), 3))
+                .count();
+            let n = 2 * strong + self.pain_weak.find_iter(t).count();
+            if n >= 2 && best.is_none_or(|(b, _)| n > b) {
                 best = Some((n, seg));
             }
         }

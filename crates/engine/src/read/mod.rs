@@ -40,9 +40,10 @@ struct File {
     ml_data: MlDataFile,
     hide_kubernetes: HideFile,
     tenancy: BTreeMap<String, Vec<String>>,
-    accounts: BTreeMap<String, Vec<String>>,
+    accounts: AccountsFile,
     constraints: BTreeMap<String, Vec<String>>,
     capabilities: BTreeMap<String, Vec<String>>,
+    capabilities_bare: BTreeMap<String, Vec<String>>,
     environments: EnvFile,
     pain: PainFile,
     display: DisplayFile,
@@ -61,7 +62,16 @@ struct CuesFile {
     want_after: Vec<String>,
     negate_after: Vec<String>,
     migration: Vec<String>,
+    migration_done: Vec<String>,
+    negation_stops: Vec<String>,
     clause_breaks: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct AccountsFile {
+    noun: String,
+    #[serde(flatten)]
+    models: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -82,6 +92,7 @@ struct NumbersFile {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TeamsFile {
+    not_after: Vec<String>,
     nouns: Vec<String>,
     app: Vec<String>,
     ml: Vec<String>,
@@ -124,6 +135,7 @@ struct EnvName {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PainFile {
+    weak: Vec<String>,
     cues: Vec<String>,
 }
 
@@ -201,6 +213,8 @@ pub struct Reader {
     want_after: Regex,
     negate_after: Regex,
     migration: Regex,
+    migration_done: Regex,
+    negation_stops: Regex,
     migration_from: Regex,
     migration_to: Regex,
     clause_breaks: Regex,
@@ -212,24 +226,31 @@ pub struct Reader {
     team_list: Regex,
     team_pair: Regex,
     team_count: Regex,
+    team_reverse: Regex,
+    team_not_after: Regex,
     kind_words: Vec<(TeamKind, Regex)>,
     tenant_count: Regex,
     engineer_count: Regex,
+    engineer_reverse: Regex,
     cluster_count: Regex,
+    cluster_reverse: Regex,
     bare_number: Regex,
     ml_data: Regex,
     hide_kubernetes: Regex,
     tenancy: Vec<(Tenancy, Regex)>,
     accounts: Vec<(AccountModel, Regex)>,
+    account_count: Regex,
     constraints: Vec<(Constraint, Regex)>,
     capability_ask: Regex,
     capabilities: Vec<(Capability, Regex)>,
+    capabilities_bare: Vec<(Capability, Regex)>,
     env_names: Regex,
     env_ranks: Vec<u32>,
     env_keyword: Regex,
     env_single: Regex,
     env_not_before: Regex,
     pain_cues: Regex,
+    pain_weak: Regex,
     display: Display,
 }
 
@@ -290,7 +311,7 @@ impl Reader {
         }
         let label = re(
             &format!(
-                r"(?m)(?:^|[.;,!?|(]\s+|\s[-–—]\s+|^\s*(?:[-*•>#]+)\s*)(?:\*\*|__)?(?P<lab>(?:(?:our|the|my|main|top|biggest|current|existing)\s+)*(?:{})(?:\s+(?:today|now|currently|wise|is|are|so far))?)(?:\*\*|__)?\s*[:=]\s*(?:\*\*|__)?",
+                r"(?m)(?:^|[.;,!?|(]\s+|\s[-–—]\s+|^\s*(?:[-*•>#]+)\s*)(?:\*\*|__)?(?P<lab>(?:(?:our|the|my|main|top|biggest|current|existing)\s+)*(?:{})(?:\s+(?:today|now|currently|wise|so far))?)(?:\*\*|__)?(?:\s*(?:[:=]|->|→|=>)|\s+(?:is|are)\s)\s*(?:\*\*|__)?",
                 label_groups.join("|")
             ),
             "labels",
@@ -305,7 +326,7 @@ impl Reader {
             label,
             kinds,
             numbered: re(
-                r"^\s*(?:q|#|question\s*)?(?P<n>[1-9])\s*(?:[.)]|\s*[:\-])\s*",
+                r"^\s*(?:q|#|question\s*)?(?P<n>[1-9](?:\s*[.)]|\s*[:\-])|[a-eA-E]\))\s*",
                 "numbered",
             )?,
             inline_numbered: re(r"(?:^|\s)\(?(?P<n>[1-9])[.)]\s+", "numbered")?,
@@ -393,9 +414,19 @@ impl Reader {
         )?;
         let team_count = re(
             &format!(
-                r"{num}\s+(?:(?P<kind>{kind})(?:\s*(?:/|&|\+|and|or)\s*(?:{kind}))?\s+)?(?:(?P<adj>[\w-]+)\s+)?(?:{nouns})\b"
+                r"{num}[\s-]+(?:(?P<pre>[a-z]+)\s+)??(?:(?:[a-z]+/)?(?P<kind>{kind})(?:\s*(?:/|&|\+|and|or)\s*(?:{kind}))?\s+)?(?:(?P<adj>[\w-]+)\s+)?(?:{nouns})\b(?:\s+(?:of|doing|for|in)\s+(?:the\s+)?(?P<of>{kind}))?"
             ),
             "team count",
+        )?;
+        let team_reverse = re(
+            &format!(
+                r"(?:(?P<kind>{kind})\s+)?(?:{nouns})[:,]?\s+(?:they\s+|we\s+have\s+)?(?:are|is|=|:|count|total)?\s*\(?\s*(?:just\s+|only\s+)?{num}(?:\s+of\s+them)?\s*\)?|{num_plain}\s+(?:of\s+them\s+)?(?:are\s+)?(?:doing|of|for|on)\s+(?:the\s+)?(?P<kind2>{kind})"
+            ),
+            "team reverse",
+        )?;
+        let team_not_after = re(
+            &format!(r"^\s*(?:{})", alt(&t.not_after)),
+            "teams.not_after",
         )?;
         let mut kind_words = Vec::new();
         for (k, list) in [
@@ -408,15 +439,22 @@ impl Reader {
             kind_words.push((k, re(&format!("^(?:{})$", alt(list)), "team kind")?));
         }
         let tenant_count = re(
-            &format!(r"{num}\s+(?:[\w-]+\s+)?(?:{})", alt(&t.tenant_nouns)),
+            &format!(r"{num}\s+(?:[\w-]+\s+){{0,2}}(?:{})", alt(&t.tenant_nouns)),
             "tenant count",
         )?;
         let engineer_count = re(
             &format!(
-                r"{num}\s+(?:(?P<adj>[\w/-]+)\s+)?(?:{})",
+                r"{num}[\s-]+(?:(?P<adj>[\w/-]+)\s+)?(?:{})",
                 alt(&t.engineer_nouns)
             ),
             "engineer count",
+        )?;
+        let engineer_reverse = re(
+            &format!(
+                r"(?:{})\s*(?:are|:|=|is|total|count)\s*{num}",
+                alt(&t.engineer_nouns)
+            ),
+            "engineer reverse",
         )?;
         let cluster_count = re(
             &format!(
@@ -424,6 +462,13 @@ impl Reader {
                 alt(&t.cluster_nouns)
             ),
             "cluster count",
+        )?;
+        let cluster_reverse = re(
+            &format!(
+                r"(?:{})\s*(?:are|:|=|is|we have|we run|total|count)\s*{num}",
+                alt(&t.cluster_nouns)
+            ),
+            "cluster reverse",
         )?;
         let bare_number = re(&num, "number")?;
 
@@ -441,11 +486,16 @@ impl Reader {
         }
         tenancy.sort_by_key(|(t, _)| *t != Tenancy::Hard);
         let mut accounts = Vec::new();
-        for (k, list) in &f.accounts {
+        for (k, list) in &f.accounts.models {
             let a =
                 AccountModel::from_id(k).ok_or_else(|| err(format!("accounts: unknown {k:?}")))?;
-            accounts.push((a, alt_re(list, &format!("accounts.{k}"))?));
+            let list: Vec<String> = list
+                .iter()
+                .map(|p| p.replace("{acct}", &f.accounts.noun))
+                .collect();
+            accounts.push((a, alt_re(&list, &format!("accounts.{k}"))?));
         }
+        let account_count = re(&format!(r"{num}\s+{}", f.accounts.noun), "accounts count")?;
         let rank = |a: &AccountModel| match a {
             AccountModel::PerTenant => 0,
             AccountModel::PerTeam => 1,
@@ -469,6 +519,12 @@ impl Reader {
             let c = Capability::from_id(k)
                 .ok_or_else(|| err(format!("capabilities: unknown {k:?}")))?;
             capabilities.push((c, alt_re(list, &format!("capabilities.{k}"))?));
+        }
+        let mut capabilities_bare = Vec::new();
+        for (k, list) in &f.capabilities_bare {
+            let c = Capability::from_id(k)
+                .ok_or_else(|| err(format!("capabilities_bare: unknown {k:?}")))?;
+            capabilities_bare.push((c, alt_re(list, &format!("capabilities_bare.{k}"))?));
         }
         let capability_ask =
             capability_ask.ok_or_else(|| err("capabilities.ask is missing".into()))?;
@@ -556,6 +612,8 @@ impl Reader {
             want_after: alt_re(&c.want_after, "cues.want_after")?,
             negate_after: alt_re(&c.negate_after, "cues.negate_after")?,
             migration: alt_re(&c.migration, "cues.migration")?,
+            migration_done: alt_re(&c.migration_done, "cues.migration_done")?,
+            negation_stops: alt_re(&c.negation_stops, "cues.negation_stops")?,
             migration_from: alt_re(&c.migration_from, "cues.migration_from")?,
             migration_to: alt_re(&c.migration_to, "cues.migration_to")?,
             clause_breaks: re(&c.clause_breaks.join("|"), "cues.clause_breaks")?,
@@ -567,18 +625,24 @@ impl Reader {
             team_list,
             team_pair,
             team_count,
+            team_reverse,
+            team_not_after,
             kind_words,
             tenant_count,
             engineer_count,
+            engineer_reverse,
             cluster_count,
+            cluster_reverse,
             bare_number,
             ml_data: alt_re(&f.ml_data.consumers, "ml_data.consumers")?,
             hide_kubernetes: alt_re(&f.hide_kubernetes.yes, "hide_kubernetes.yes")?,
             tenancy,
             accounts,
+            account_count,
             constraints,
             capability_ask,
             capabilities,
+            capabilities_bare,
             env_names,
             env_ranks: e.names.iter().map(|n| n.rank).collect(),
             env_keyword: alt_re(&e.keyword, "environments.keyword")?,
@@ -588,6 +652,7 @@ impl Reader {
                 "environments.not_before",
             )?,
             pain_cues: alt_re(&f.pain.cues, "pain.cues")?,
+            pain_weak: alt_re(&f.pain.weak, "pain.weak")?,
             display,
         })
     }
@@ -609,10 +674,13 @@ impl Reader {
     /// The team kind a word names.
     fn kind_of(&self, w: &str) -> Option<TeamKind> {
         let w = w.trim();
-        self.kind_words
-            .iter()
-            .find(|(_, r)| r.is_match(w))
-            .map(|(k, _)| *k)
+        let find = |w: &str| {
+            self.kind_words
+                .iter()
+                .find(|(_, r)| r.is_match(w))
+                .map(|(k, _)| *k)
+        };
+        find(w).or_else(|| w.rsplit('/').find_map(find))
     }
 }
 

@@ -122,7 +122,13 @@ impl Segmenter {
     /// The numbered answers in a line: (number, byte offset of the answer text).
     fn numbered_parts(&self, line: &str) -> Vec<(usize, usize)> {
         if let Some(c) = self.numbered.captures(line) {
-            let n: usize = c["n"].parse().unwrap_or(0);
+            let raw = &c["n"];
+            let n: usize = match raw.chars().next() {
+                Some(l @ 'a'..='e') => l as usize - 'a' as usize + 1,
+                Some(l @ 'A'..='E') => l as usize - 'A' as usize + 1,
+                Some(d) => d.to_digit(10).map_or(0, |d| d as usize),
+                None => 0,
+            };
             let body = c.get(0).map_or(0, |m| m.end());
             if (1..=self.order.len()).contains(&n) {
                 let mut parts = vec![(n, body)];

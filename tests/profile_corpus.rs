@@ -22,7 +22,7 @@ use pavebot_engine::state::Source;
 use serde_json::{Map, Value};
 
 /// The held-out figure this test demands (percent of expected facts read right).
-const THRESHOLD: f64 = 88.0;
+const THRESHOLD: f64 = 89.0;
 
 struct Line {
     id: String,
@@ -226,11 +226,7 @@ pub fn score(show: &str) -> f64 {
         for (k, g) in &got {
             if !want.contains_key(k) {
                 t.false_facts += 1;
-                let family = if k.contains('.') {
-                    k.clone()
-                } else {
-                    k.clone()
-                };
+                let family = k.clone();
                 t.per_key.entry(family).or_default().2 += 1;
                 misses.push(format!("  false {k}: read {g}"));
             }

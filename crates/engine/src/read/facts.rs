@@ -289,13 +289,19 @@ impl Reader {
             if c.end <= prev_tool_end && prev_tool_end > cs {
                 // A cue before the previous tool reaches this one only through a plain list.
                 let gap = text[prev_tool_end..m.start].trim();
-                let list = gap.is_empty()
-                    || gap
-                        .split(|ch: char| ch == ',' || ch == '/' || ch.is_whitespace())
-                        .all(|w| {
-                            w.is_empty()
-                                || matches!(w, "and" | "or" | "&" | "+" | "plus" | "as" | "well")
-                        });
+                let words: Vec<&str> = gap
+                    .split(|ch: char| ch == ',' || ch == '/' || ch.is_whitespace())
+                    .filter(|w| !w.is_empty())
+                    .collect();
+                let joiner = |w: &str| {
+                    matches!(
+                        w,
+                        "and" | "or" | "&" | "+" | "plus" | "as" | "well" | "vs" | "versus"
+                    )
+                };
+                let list = words.iter().all(|w| joiner(w))
+                    || (words.len() <= 4
+                        && (gap.ends_with(',') || words.last().is_some_and(|w| joiner(w))));
                 if !list {
                     break;
                 }
@@ -410,7 +416,7 @@ impl Reader {
                 let raw = &c["n"];
                 let Some(n) = self.number(raw) else { continue };
                 let article = matches!(raw.to_lowercase().as_str(), "a" | "an" | "single");
-                let kind = ["kind", "adj", "pre", "of"]
+                let kind = ["kind", "adj", "pre", "of", "post"]
                     .iter()
                     .find_map(|g| c.name(g).and_then(|k| self.kind_of(k.as_str())));
                 let kind = match kind {
@@ -425,7 +431,8 @@ impl Reader {
                 if article && kind == TeamKind::Platform {
                     continue;
                 }
-                *teams.entry(kind).or_insert(0) += n;
+                let e = teams.entry(kind).or_insert(0);
+                *e = (*e).max(n);
                 covered.push((all.start(), all.end()));
             }
             for c in self.tenant_count.captures_iter(t) {
@@ -444,7 +451,11 @@ impl Reader {
                     tenants = Some(tenants.map_or(n, |e| e.max(n)));
                 }
             }
-            for c in self.team_reverse.captures_iter(t) {
+            for c in self
+                .team_of
+                .captures_iter(t)
+                .chain(self.team_reverse.captures_iter(t))
+            {
                 let all = c.get(0).expect("match");
                 if covered
                     .iter()
@@ -462,7 +473,10 @@ impl Reader {
                     .iter()
                     .find_map(|g| c.name(g).and_then(|k| self.kind_of(k.as_str())));
                 match kind {
-                    Some(k) => *teams.entry(k).or_insert(0) += n,
+                    Some(k) => {
+                        let e = teams.entry(k).or_insert(0);
+                        *e = (*e).max(n);
+                    }
                     None => default_app = default_app.or(Some(n)),
                 }
                 covered.push((all.start(), all.end()));
@@ -543,7 +557,10 @@ impl Reader {
                     || rest.starts_with(": 0")
                     || t[..m.start()].trim_end().ends_with(" 0")
                     || t[..m.start()].trim_end() == "0";
-                if zero || scan.negated(seg, seg.start + m.start(), 3) {
+                if zero {
+                    continue;
+                }
+                if scan.negated(seg, seg.start + m.start(), 3) {
                     ml_data.get_or_insert(false);
                 } else {
                     ml_data = Some(true);
@@ -557,10 +574,7 @@ impl Reader {
         }
         if !teams.contains_key(&TeamKind::App) {
             if let Some(n) = default_app {
-                let others: u32 = teams.values().sum();
-                if others < n {
-                    teams.insert(TeamKind::App, n - others);
-                }
+                teams.insert(TeamKind::App, n);
             }
         }
         if let Some(n) = tenants {
@@ -590,9 +604,6 @@ impl Reader {
     fn read_environments(&self, scan: &Scan, source: &Source, p: &mut Profile) {
         let text = scan.text;
         for seg in &scan.segs {
-            if seg.kind == Kind::Pain {
-                continue;
-            }
             let t = &text[seg.start..seg.end];
             let mut names: Vec<(u32, String, usize, usize)> = Vec::new();
             for c in self.env_names.captures_iter(t) {

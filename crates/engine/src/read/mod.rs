@@ -227,6 +227,7 @@ pub struct Reader {
     team_pair: Regex,
     team_count: Regex,
     team_reverse: Regex,
+    team_of: Regex,
     team_not_after: Regex,
     kind_words: Vec<(TeamKind, Regex)>,
     tenant_count: Regex,
@@ -311,7 +312,7 @@ impl Reader {
         }
         let label = re(
             &format!(
-                r"(?m)(?:^|[.;,!?|(]\s+|\s[-–—]\s+|^\s*(?:[-*•>#]+)\s*)(?:\*\*|__)?(?P<lab>(?:(?:our|the|my|main|top|biggest|current|existing)\s+)*(?:{})(?:\s+(?:today|now|currently|wise|so far))?)(?:\*\*|__)?(?:\s*(?:[:=]|->|→|=>)|\s+(?:is|are)\s)\s*(?:\*\*|__)?",
+                r"(?m)(?:^|[.;,!?|(]\s+|\s[-–—]\s+|^\s*(?:[-*•>#]+)\s*)(?:(?:and|also|then|so)\s+)?(?:\*\*|__)?(?P<lab>(?:(?:our|the|my|main|top|biggest|current|existing)\s+)*(?:{})(?:\s+(?:today|now|currently|wise|so far))?)(?:\*\*|__)?(?:\s*(?:[:=]|->|→|=>)|\s+(?:is|are)\s)\s*(?:\*\*|__)?",
                 label_groups.join("|")
             ),
             "labels",
@@ -330,7 +331,7 @@ impl Reader {
                 "numbered",
             )?,
             inline_numbered: re(r"(?:^|\s)\(?(?P<n>[1-9])[.)]\s+", "numbered")?,
-            sentence_end: re(r"[.!?]+(?:\s+|$)", "sentences")?,
+            sentence_end: re(r"[.!?;]+(?:\s+|$)", "sentences")?,
             order,
         };
 
@@ -407,22 +408,28 @@ impl Reader {
         )?;
         let team_pair = re(
             &format!(
-                r"(?P<n>\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?\s?k|\d+|\b(?:{})\b)\+?\s+(?P<kind>{kind})",
+                r"(?P<n>\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?\s?k|\d+|\b(?:{})\b)\+?\s+\(?(?P<kind>{kind})",
                 words.join("|")
             ),
             "teams pair",
         )?;
         let team_count = re(
             &format!(
-                r"{num}[\s-]+(?:(?P<pre>[a-z]+)\s+)??(?:(?:[a-z]+/)?(?P<kind>{kind})(?:\s*(?:/|&|\+|and|or)\s*(?:{kind}))?\s+)?(?:(?P<adj>[\w-]+)\s+)?(?:{nouns})\b(?:\s+(?:of|doing|for|in)\s+(?:the\s+)?(?P<of>{kind}))?"
+                r"{num}[\s-]+(?:(?P<pre>[a-z]+)\s+)??(?:(?:[a-z]+/)?(?P<kind>{kind})(?:\s*(?:/|&|\+|and|or)\s*(?:{kind}))?\s+)?(?:(?P<adj>[\w-]+)\s+)?(?:{nouns})\b(?:\s+(?:of|doing|for|in)\s+(?:the\s+)?(?P<of>{kind})|\s+(?P<post>{kind})\s+(?:group|side|org))?"
             ),
             "team count",
         )?;
         let team_reverse = re(
             &format!(
-                r"(?:(?P<kind>{kind})\s+)?(?:{nouns})[:,]?\s+(?:they\s+|we\s+have\s+)?(?:are|is|=|:|count|total)?\s*\(?\s*(?:just\s+|only\s+)?{num}(?:\s+of\s+them)?\s*\)?|{num_plain}\s+(?:of\s+them\s+)?(?:are\s+)?(?:doing|of|for|on)\s+(?:the\s+)?(?P<kind2>{kind})"
+                r"(?:(?P<kind>{kind})\s+)?(?:{nouns})[:,]?\s+(?:they\s+|we\s+have\s+)?(?:are|is|=|:|count|total)?\s*\(?\s*(?:just\s+|only\s+)?{num}(?:\s+of\s+them)?\s*\)?"
             ),
             "team reverse",
+        )?;
+        let team_of = re(
+            &format!(
+                r"{num}\s+(?:of\s+them\s+)?(?:are\s+)?(?:doing|of|for|on)\s+(?:the\s+)?(?P<kind2>{kind})"
+            ),
+            "team of",
         )?;
         let team_not_after = re(
             &format!(r"^\s*(?:{})", alt(&t.not_after)),
@@ -626,6 +633,7 @@ impl Reader {
             team_pair,
             team_count,
             team_reverse,
+            team_of,
             team_not_after,
             kind_words,
             tenant_count,

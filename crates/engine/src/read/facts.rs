@@ -165,7 +165,7 @@ impl Reader {
             else {
                 continue;
             };
-            if seg.kind == Kind::Pain {
+            if seg.kind == Kind::Pain && !self.cued(scan, seg, *m) {
                 continue;
             }
             if m.bare && !self.tool_context(scan, seg, &kept, mi) {
@@ -209,6 +209,18 @@ impl Reader {
         if green && p.stack.is_empty() {
             p.greenfield = Some(Fact::new(true, source.clone()));
         }
+    }
+
+    /// True when a have or want cue stands shortly before the mention in its clause (a tool named
+    /// in a pain segment counts only then).
+    fn cued(&self, scan: &Scan, seg: &Segment, m: Mention) -> bool {
+        let (cs, _) = scan.clause(seg, m.start);
+        scan.cues.iter().any(|c| {
+            c.cue != Cue::Negate
+                && c.start >= cs
+                && c.end <= m.start
+                && scan.words(c.end, m.start) <= 6
+        })
     }
 
     /// True when a bare ordinary word ("port") is used as a tool name here.
@@ -494,7 +506,7 @@ impl Reader {
                         *teams.entry(k).or_insert(0) += n;
                     }
                 }
-                if teams.is_empty() && default_app.is_none() {
+                if !teams.contains_key(&TeamKind::App) && covered.is_empty() {
                     if let Some(n) = self
                         .bare_number
                         .captures(t)
@@ -572,10 +584,8 @@ impl Reader {
                 }
             }
         }
-        if !teams.contains_key(&TeamKind::App) {
-            if let Some(n) = default_app {
-                teams.insert(TeamKind::App, n);
-            }
+        if let Some(n) = default_app {
+            teams.entry(TeamKind::App).or_insert(n);
         }
         if let Some(n) = tenants {
             teams.entry(TeamKind::ExternalTenants).or_insert(n);
@@ -603,7 +613,7 @@ impl Reader {
 
     fn read_environments(&self, scan: &Scan, source: &Source, p: &mut Profile) {
         let text = scan.text;
-        for seg in &scan.segs {
+        for seg in scan.segs.iter().filter(|s| s.kind != Kind::Pain) {
             let t = &text[seg.start..seg.end];
             let mut names: Vec<(u32, String, usize, usize)> = Vec::new();
             for c in self.env_names.captures_iter(t) {

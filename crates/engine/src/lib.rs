@@ -34,6 +34,7 @@ pub mod input;
 pub mod knowledge;
 pub mod plan;
 pub mod profile;
+pub mod read;
 pub mod recon;
 pub mod render;
 pub mod router;

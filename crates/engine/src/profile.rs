@@ -203,6 +203,8 @@ pub struct Profile {
     pub ml_data_consumers: Option<Fact<bool>>,
     /// The top deployment pain, in the team's words.
     pub pain: Option<Fact<String>>,
+    /// True when the team said it has nothing to keep yet (greenfield): the existing stack is answered.
+    pub greenfield: Option<Fact<bool>>,
 }
 
 impl Profile {
@@ -281,6 +283,12 @@ impl Profile {
         one(
             "pain",
             self.pain.as_ref().map(|f| (json!(f.value), &f.source)),
+        );
+        one(
+            "greenfield",
+            self.greenfield
+                .as_ref()
+                .map(|f| (json!(f.value), &f.source)),
         );
         for (key, set) in [
             (

@@ -1,0 +1,888 @@
+//! Reading facts out of segments.
+
+use std::collections::BTreeMap;
+
+use super::segment::{Kind, Segment};
+use super::{Cue, Reader};
+use crate::profile::{AccountModel, Category, Constraint, Fact, Profile, TeamKind};
+use crate::state::Source;
+
+/// A tool named in the text.
+#[derive(Debug, Clone, Copy)]
+struct Mention {
+    tool: usize,
+    start: usize,
+    end: usize,
+    bare: bool,
+}
+
+/// A cue found in the text.
+#[derive(Debug, Clone, Copy)]
+struct CueHit {
+    cue: Cue,
+    start: usize,
+    end: usize,
+}
+
+/// What a mention says about a tool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Have,
+    Want,
+    Absent,
+}
+
+/// Everything found in the whole text once, shared by the segment readers.
+struct Scan<'t> {
+    text: &'t str,
+    segs: Vec<Segment>,
+    cues: Vec<CueHit>,
+    breaks: Vec<(usize, usize)>,
+}
+
+impl Scan<'_> {
+    /// Number of words between two offsets.
+    fn words(&self, a: usize, b: usize) -> usize {
+        if b <= a {
+            return 0;
+        }
+        self.text[a..b].split_whitespace().count()
+    }
+
+    /// The clause around `pos` inside segment `seg`.
+    fn clause(&self, seg: &Segment, pos: usize) -> (usize, usize) {
+        let mut s = seg.start;
+        let mut e = seg.end;
+        for &(bs, be) in &self.breaks {
+            if be <= pos && be > s && bs >= seg.start {
+                s = be;
+            }
+            if bs >= pos && bs < e && be <= seg.end {
+                e = bs;
+            }
+        }
+        (s, e)
+    }
+
+    /// True when a negation cue stands within `window` words before `pos` in its clause.
+    fn negated(&self, seg: &Segment, pos: usize, window: usize) -> bool {
+        let (cs, _) = self.clause(seg, pos);
+        self.cues.iter().any(|c| {
+            c.cue == Cue::Negate
+                && c.start >= cs
+                && c.end <= pos
+                && self.words(c.end, pos) <= window
+                && !self.text[c.end..pos].contains([',', '('])
+        })
+    }
+}
+
+impl Reader {
+    /// Reads the facts in one message (or document) into a profile; every fact gets `source`.
+    pub fn read(&self, text: &str, source: &Source) -> crate::profile::Profile {
+        let segs = self.segmenter.segments(text);
+        let mut cues: Vec<CueHit> = Vec::new();
+        for (cue, re) in &self.cues {
+            for m in re.find_iter(text) {
+                cues.push(CueHit {
+                    cue: *cue,
+                    start: m.start(),
+                    end: m.end(),
+                });
+            }
+        }
+        // Overlaps: the earlier start wins, then the longer, then negation over want over have.
+        cues.sort_by_key(|c| (c.start, std::cmp::Reverse(c.end), c.cue as u8));
+        let mut kept: Vec<CueHit> = Vec::new();
+        for c in cues {
+            if kept.last().is_some_and(|k| c.start < k.end) {
+                continue;
+            }
+            kept.push(c);
+        }
+        let breaks = self
+            .clause_breaks
+            .find_iter(text)
+            .map(|m| (m.start(), m.end()))
+            .collect();
+        let scan = Scan {
+            text,
+            segs,
+            cues: kept,
+            breaks,
+        };
+        let mut p = Profile::default();
+        self.read_tools(&scan, source, &mut p);
+        self.read_counts(&scan, source, &mut p);
+        self.read_environments(&scan, source, &mut p);
+        self.read_layout(&scan, source, &mut p);
+        self.read_constraints(&scan, source, &mut p);
+        self.read_capabilities(&scan, source, &mut p);
+        self.read_pain(&scan, source, &mut p);
+        p
+    }
+
+    fn read_tools(&self, scan: &Scan, source: &Source, p: &mut Profile) {
+        let text = scan.text;
+        let mut mentions: Vec<Mention> = Vec::new();
+        for i in self.tool_set.matches(text).iter() {
+            let t = &self.tools[i];
+            for m in t.re.find_iter(text) {
+                mentions.push(Mention {
+                    tool: i,
+                    start: m.start(),
+                    end: m.end(),
+                    bare: false,
+                });
+            }
+            if let Some(b) = &t.bare {
+                for m in b.find_iter(text) {
+                    mentions.push(Mention {
+                        tool: i,
+                        start: m.start(),
+                        end: m.end(),
+                        bare: true,
+                    });
+                }
+            }
+        }
+        // Overlaps: the longer mention wins ("argo rollouts" over "argo").
+        mentions.sort_by_key(|m| (m.start, std::cmp::Reverse(m.end)));
+        let mut kept: Vec<Mention> = Vec::new();
+        for m in mentions {
+            if kept.last().is_some_and(|k| m.start < k.end) {
+                continue;
+            }
+            kept.push(m);
+        }
+        let mut stack: BTreeMap<Category, (usize, String)> = BTreeMap::new();
+        let mut wanted: BTreeMap<Category, (usize, String)> = BTreeMap::new();
+        for (mi, m) in kept.iter().enumerate() {
+            let Some(seg) = scan
+                .segs
+                .iter()
+                .find(|s| s.start <= m.start && m.end <= s.end)
+            else {
+                continue;
+            };
+            if seg.kind == Kind::Pain && !self.cued(scan, seg, *m) {
+                continue;
+            }
+            if m.bare && !self.tool_context(scan, seg, &kept, mi) {
+                continue;
+            }
+            let status = self.status(scan, seg, &kept, mi);
+            let tool = &self.tools[m.tool];
+            match status {
+                Status::Absent => {}
+                Status::Have => {
+                    stack
+                        .entry(tool.category)
+                        .or_insert((m.tool, tool.name.clone()));
+                }
+                Status::Want => {
+                    wanted
+                        .entry(tool.category)
+                        .or_insert((m.tool, tool.name.clone()));
+                }
+            }
+        }
+        for (c, (_, name)) in stack {
+            p.stack.insert(c, Fact::new(name, source.clone()));
+        }
+        for (c, (_, name)) in wanted {
+            if p.runs(c) == Some(name.as_str()) {
+                continue;
+            }
+            p.wanted.insert(c, Fact::new(name, source.clone()));
+        }
+        // Greenfield: "nothing yet", "from scratch", or a stack answer that says none.
+        let green = scan.segs.iter().any(|s| {
+            let t = &text[s.start..s.end];
+            (s.kind == Kind::Stack && self.nothing_answer.is_match(t))
+                || (s.kind != Kind::Pain
+                    && self
+                        .nothing_stack
+                        .find(t)
+                        .is_some_and(|m| !scan.negated(s, s.start + m.start(), 2)))
+        });
+        if green && p.stack.is_empty() {
+            p.greenfield = Some(Fact::new(true, source.clone()));
+        }
+    }
+
+    /// True when a have or want cue stands shortly before the mention in its clause (a tool named
+    /// in a pain segment counts only then).
+    fn cued(&self, scan: &Scan, seg: &Segment, m: Mention) -> bool {
+        let (cs, _) = scan.clause(seg, m.start);
+        scan.cues.iter().any(|c| {
+            c.cue != Cue::Negate
+                && c.start >= cs
+                && c.end <= m.start
+                && scan.words(c.end, m.start) <= 6
+        })
+    }
+
+    /// True when a bare ordinary word ("port") is used as a tool name here.
+    fn tool_context(&self, scan: &Scan, seg: &Segment, ms: &[Mention], i: usize) -> bool {
+        let m = ms[i];
+        let text = scan.text;
+        if matches!(seg.kind, Kind::Stack | Kind::Wanted) {
+            return true;
+        }
+        let capital = text[m.start..].starts_with(|c: char| c.is_uppercase());
+        let sentence_start = text[seg.start..m.start].trim().is_empty();
+        if capital && !sentence_start {
+            return true;
+        }
+        // Right after a cue ("use port", "want port").
+        if scan.cues.iter().any(|c| {
+            c.end <= m.start && c.cue != Cue::Negate && text[c.end..m.start].trim().is_empty()
+        }) {
+            return true;
+        }
+        // In a list of tools ("flux, port and crossplane").
+        let listed = |a: usize, b: usize| {
+            let gap = text[a..b].trim();
+            matches!(gap, "," | "/" | "+" | "&" | "and" | "or" | ", and" | ", or")
+        };
+        (i > 0 && ms[i - 1].end <= m.start && listed(ms[i - 1].end, m.start))
+            || (i + 1 < ms.len() && m.end <= ms[i + 1].start && listed(m.end, ms[i + 1].start))
+    }
+
+    /// Whether the team runs, wants or lacks the tool of mention `i`.
+    fn status(&self, scan: &Scan, seg: &Segment, ms: &[Mention], i: usize) -> Status {
+        let m = ms[i];
+        let text = scan.text;
+        let (cs, ce) = scan.clause(seg, m.start);
+        let prev_tool_end = ms[..i]
+            .iter()
+            .rev()
+            .find(|o| o.end <= m.start)
+            .map_or(cs, |o| o.end.max(cs));
+        let next_tool_start = ms[i + 1..].first().map_or(ce, |o| o.start.min(ce));
+        let clause = &text[cs..ce];
+
+        // Migration: "from X to Y".
+        if self.migration.is_match(clause) {
+            let before = &text[prev_tool_end.max(cs)..m.start];
+            let last_word = before.trim_end().rsplit(' ').next().unwrap_or("");
+            let last_two = {
+                let t = before.trim_end();
+                let mut it = t.rsplitn(3, ' ');
+                let a = it.next().unwrap_or("");
+                let b = it.next().unwrap_or("");
+                format!("{b} {a}")
+            };
+            let is = |r: &regex::Regex, s: &str| {
+                r.find(s)
+                    .is_some_and(|x| x.as_str().len() == s.trim().len())
+            };
+            if is(&self.migration_to, last_word) && !scan.negated(seg, m.start, 1) {
+                let done = self.migration_done.is_match(&text[cs..m.start]);
+                return if done { Status::Have } else { Status::Want };
+            }
+            if is(&self.migration_from, last_word) || is(&self.migration_from, last_two.trim()) {
+                return Status::Have;
+            }
+        }
+
+        // The chain of cues before the mention, each within three words of the next, not across
+        // another tool.
+        let mut chain: Vec<CueHit> = Vec::new();
+        let mut edge = m.start;
+        for c in scan.cues.iter().rev() {
+            if c.end > edge || c.start < cs {
+                if c.start < cs {
+                    break;
+                }
+                continue;
+            }
+            if c.end <= prev_tool_end && prev_tool_end > cs {
+                // A cue before the previous tool reaches this one only through a plain list.
+                let gap = text[prev_tool_end..m.start].trim();
+                let words: Vec<&str> = gap
+                    .split(|ch: char| ch == ',' || ch == '/' || ch.is_whitespace())
+                    .filter(|w| !w.is_empty())
+                    .collect();
+                let joiner = |w: &str| {
+                    matches!(
+                        w,
+                        "and" | "or" | "&" | "+" | "plus" | "as" | "well" | "vs" | "versus"
+                    )
+                };
+                let list = words.iter().all(|w| joiner(w))
+                    || (words.len() <= 4
+                        && (gap.ends_with(',') || words.last().is_some_and(|w| joiner(w))));
+                if !list {
+                    break;
+                }
+            }
+            let gap = scan.words(c.end, edge);
+            let limit = if chain.is_empty() { 6 } else { 3 };
+            if gap > limit && !(chain.is_empty() && c.end <= prev_tool_end) {
+                if chain.is_empty() {
+                    // The nearest cue is far: only a have/want cue leading the clause still counts.
+                    if c.cue != Cue::Negate {
+                        chain.push(*c);
+                    }
+                }
+                break;
+            }
+            chain.push(*c);
+            edge = c.start;
+        }
+        let near_neg = chain.iter().any(|c| {
+            c.cue == Cue::Negate
+                && scan.words(c.end, m.start) <= self.negation_window
+                && !text[c.end..m.start].contains([',', '('])
+                && !self.negation_stops.is_match(&text[c.end..m.start])
+        });
+        if near_neg {
+            return Status::Absent;
+        }
+
+        // Cues after the mention, before any other tool or cue.
+        let after_end = scan
+            .cues
+            .iter()
+            .find(|c| c.start >= m.end && c.start < next_tool_start)
+            .map_or(next_tool_start, |c| c.start);
+        let after = &text[m.end..next_tool_start.max(m.end)];
+        let after_near = &text[m.end..after_end.max(m.end)];
+        if self
+            .negate_after
+            .find(after_near)
+            .is_some_and(|x| scan.words(m.end, m.end + x.start()) <= 3)
+        {
+            return Status::Absent;
+        }
+        if self
+            .want_after
+            .find(after)
+            .is_some_and(|x| scan.words(m.end, m.end + x.start()) <= 6)
+        {
+            return Status::Want;
+        }
+        if chain.iter().any(|c| c.cue == Cue::Want) {
+            return Status::Want;
+        }
+        if chain.iter().any(|c| c.cue == Cue::Have) {
+            return Status::Have;
+        }
+        // A question about a tool asks for it.
+        let sentence = &text[seg.start..seg.end];
+        if sentence.trim_end().ends_with('?') {
+            return Status::Want;
+        }
+        match seg.kind {
+            Kind::Wanted | Kind::First => Status::Want,
+            _ if seg.after == Some(Kind::Wanted) => Status::Want,
+            _ => Status::Have,
+        }
+    }
+
+    fn read_counts(&self, scan: &Scan, source: &Source, p: &mut Profile) {
+        let text = scan.text;
+        let mut teams: BTreeMap<TeamKind, u32> = BTreeMap::new();
+        let mut default_app: Option<u32> = None;
+        let mut tenants: Option<u32> = None;
+        let mut engineers: Option<u32> = None;
+        let mut clusters: Option<u32> = None;
+        let mut ml_data: Option<bool> = None;
+        let mut hide: Option<bool> = None;
+        for seg in &scan.segs {
+            if seg.kind == Kind::Pain {
+                continue;
+            }
+            let t = &text[seg.start..seg.end];
+            let mut covered: Vec<(usize, usize)> = Vec::new();
+            // Lists: "12 app and 2 data teams".
+            for l in self.team_list.find_iter(t) {
+                for c in self.team_pair.captures_iter(l.as_str()) {
+                    if let (Some(n), Some(k)) = (self.number(&c["n"]), self.kind_of(&c["kind"])) {
+                        *teams.entry(k).or_insert(0) += n;
+                    }
+                }
+                covered.push((l.start(), l.end()));
+            }
+            for c in self.team_count.captures_iter(t) {
+                let all = c.get(0).expect("match");
+                if covered
+                    .iter()
+                    .any(|&(a, b)| all.start() < b && a < all.end())
+                {
+                    continue;
+                }
+                if scan.negated(seg, seg.start + all.start(), 2) {
+                    if let Some(k) = c.name("kind").and_then(|k| self.kind_of(k.as_str())) {
+                        if matches!(k, TeamKind::Ml | TeamKind::Data) {
+                            ml_data.get_or_insert(false);
+                        }
+                    }
+                    continue;
+                }
+                if self.team_not_after.is_match(&t[all.end()..]) {
+                    continue;
+                }
+                let raw = &c["n"];
+                let Some(n) = self.number(raw) else { continue };
+                let article = matches!(raw.to_lowercase().as_str(), "a" | "an" | "single");
+                let kind = ["kind", "adj", "pre", "of", "post"]
+                    .iter()
+                    .find_map(|g| c.name(g).and_then(|k| self.kind_of(k.as_str())));
+                let kind = match kind {
+                    Some(k) => k,
+                    None if article => continue,
+                    None => {
+                        default_app = default_app.or(Some(n));
+                        covered.push((all.start(), all.end()));
+                        continue;
+                    }
+                };
+                if article && kind == TeamKind::Platform {
+                    continue;
+                }
+                let e = teams.entry(kind).or_insert(0);
+                *e = (*e).max(n);
+                covered.push((all.start(), all.end()));
+            }
+            for c in self.tenant_count.captures_iter(t) {
+                let all = c.get(0).expect("match");
+                if covered
+                    .iter()
+                    .any(|&(a, b)| all.start() < b && a < all.end())
+                {
+                    continue;
+                }
+                let raw = &c["n"];
+                if matches!(raw.to_lowercase().as_str(), "a" | "an" | "one" | "single") {
+                    continue;
+                }
+                if let Some(n) = self.number(raw) {
+                    tenants = Some(tenants.map_or(n, |e| e.max(n)));
+                }
+            }
+            for c in self
+                .team_of
+                .captures_iter(t)
+                .chain(self.team_reverse.captures_iter(t))
+            {
+                let all = c.get(0).expect("match");
+                if covered
+                    .iter()
+                    .any(|&(a, b)| all.start() < b && a < all.end())
+                {
+                    continue;
+                }
+                let Some(n) = c.name("n").and_then(|n| self.number(n.as_str())) else {
+                    continue;
+                };
+                if n == 1 && c.name("kind2").is_none() && !all.as_str().contains(['(', ':']) {
+                    continue;
+                }
+                let kind = ["kind", "kind2"]
+                    .iter()
+                    .find_map(|g| c.name(g).and_then(|k| self.kind_of(k.as_str())));
+                match kind {
+                    Some(k) => {
+                        let e = teams.entry(k).or_insert(0);
+                        *e = (*e).max(n);
+                    }
+                    None => default_app = default_app.or(Some(n)),
+                }
+                covered.push((all.start(), all.end()));
+            }
+            if seg.kind == Kind::Teams {
+                for c in self.team_pair.captures_iter(t) {
+                    let all = c.get(0).expect("match");
+                    if covered
+                        .iter()
+                        .any(|&(a, b)| all.start() < b && a < all.end())
+                    {
+                        continue;
+                    }
+                    if let (Some(n), Some(k)) = (self.number(&c["n"]), self.kind_of(&c["kind"])) {
+                        *teams.entry(k).or_insert(0) += n;
+                    }
+                }
+                if !teams.contains_key(&TeamKind::App) && covered.is_empty() {
+                    if let Some(n) = self
+                        .bare_number
+                        .captures(t)
+                        .and_then(|c| self.number(&c["n"]))
+                    {
+                        let after = &t[self.bare_number.find(t).map_or(0, |m| m.end())..];
+                        if !self.engineer_count.is_match(t) || after.trim().is_empty() {
+                            teams.insert(TeamKind::App, n);
+                        }
+                    }
+                }
+            }
+            for c in self.engineer_count.captures_iter(t) {
+                let raw = &c["n"];
+                if matches!(raw.to_lowercase().as_str(), "a" | "an" | "one" | "single") {
+                    continue;
+                }
+                if c.name("adj")
+                    .and_then(|a| self.kind_of(a.as_str()))
+                    .is_some_and(|k| k == TeamKind::Platform)
+                {
+                    continue;
+                }
+                if let Some(n) = self.number(raw) {
+                    engineers = Some(engineers.map_or(n, |e| e.max(n)));
+                }
+            }
+            for c in self.engineer_reverse.captures_iter(t) {
+                if let Some(n) = self.number(&c["n"]) {
+                    engineers = Some(engineers.map_or(n, |e| e.max(n)));
+                }
+            }
+            if seg.kind == Kind::Engineers && engineers.is_none() {
+                engineers = self
+                    .bare_number
+                    .captures(t)
+                    .and_then(|c| self.number(&c["n"]));
+            }
+            for c in self
+                .cluster_count
+                .captures_iter(t)
+                .chain(self.cluster_reverse.captures_iter(t))
+            {
+                if c.name("per").is_some() || matches!(c["n"].to_lowercase().as_str(), "a" | "an") {
+                    continue;
+                }
+                if let Some(n) = self.number(&c["n"]) {
+                    clusters = Some(clusters.map_or(n, |e| e.max(n)));
+                }
+            }
+            if seg.kind == Kind::Clusters && clusters.is_none() {
+                clusters = self
+                    .bare_number
+                    .captures(t)
+                    .and_then(|c| self.number(&c["n"]));
+            }
+            for m in self.ml_data.find_iter(t) {
+                let rest = t[m.end()..].trim_start();
+                let zero = rest.starts_with(": none")
+                    || rest.starts_with(": 0")
+                    || t[..m.start()].trim_end().ends_with(" 0")
+                    || t[..m.start()].trim_end() == "0";
+                if zero {
+                    continue;
+                }
+                if scan.negated(seg, seg.start + m.start(), 3) {
+                    ml_data.get_or_insert(false);
+                } else {
+                    ml_data = Some(true);
+                }
+            }
+            if let Some(m) = self.hide_kubernetes.find(t) {
+                if !scan.negated(seg, seg.start + m.start(), 3) {
+                    hide = Some(true);
+                }
+            }
+        }
+        if let Some(n) = default_app {
+            teams.entry(TeamKind::App).or_insert(n);
+        }
+        if let Some(n) = tenants {
+            teams.entry(TeamKind::ExternalTenants).or_insert(n);
+        }
+        if teams
+            .iter()
+            .any(|(k, n)| matches!(k, TeamKind::Ml | TeamKind::Data) && *n > 0)
+        {
+            ml_data = Some(true);
+        }
+        for (k, n) in teams {
+            if n > 0 {
+                p.teams.insert(k, Fact::new(n, source.clone()));
+            }
+        }
+        p.engineers = engineers
+            .filter(|n| *n > 0)
+            .map(|n| Fact::new(n, source.clone()));
+        p.clusters = clusters
+            .filter(|n| *n > 0)
+            .map(|n| Fact::new(n, source.clone()));
+        p.ml_data_consumers = ml_data.map(|b| Fact::new(b, source.clone()));
+        p.hide_kubernetes = hide.map(|b| Fact::new(b, source.clone()));
+    }
+
+    fn read_environments(&self, scan: &Scan, source: &Source, p: &mut Profile) {
+        let text = scan.text;
+        for seg in scan.segs.iter().filter(|s| s.kind != Kind::Pain) {
+            let t = &text[seg.start..seg.end];
+            let mut names: Vec<(u32, String, usize, usize)> = Vec::new();
+            for c in self.env_names.captures_iter(t) {
+                let Some(i) =
+                    (0..self.env_ranks.len()).find(|i| c.name(&format!("e{i}")).is_some())
+                else {
+                    continue;
+                };
+                let m = c.get(0).expect("match");
+                if self.env_not_before.is_match(&t[m.end()..]) {
+                    continue;
+                }
+                if scan.negated(seg, seg.start + m.start(), 2) {
+                    continue;
+                }
+                let name = m.as_str().to_lowercase();
+                let rank = self.env_ranks[i];
+                if names.iter().any(|n| n.0 == rank) {
+                    continue;
+                }
+                names.push((rank, name, m.start(), m.end()));
+            }
+            if names.is_empty() {
+                continue;
+            }
+            let keyword = self.env_keyword.is_match(t);
+            let listed = names.windows(2).any(|w| {
+                let gap = t[w[0].3..w[1].2].trim().to_lowercase();
+                gap.len() <= 4
+                    || matches!(
+                        gap.as_str(),
+                        "and" | "then" | "to" | "then to" | "and then" | ", and" | ", then"
+                    )
+            });
+            let ok = match names.len() {
+                1 => {
+                    let before = &t[..names[0].2];
+                    let lead: String = before
+                        .split_whitespace()
+                        .rev()
+                        .take(2)
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    seg.kind == Kind::Environments
+                        || (keyword && self.env_single.is_match(t))
+                        || self.env_single.is_match(&lead)
+                        || t[names[0].3..]
+                            .trim_start()
+                            .to_lowercase()
+                            .starts_with("only")
+                }
+                _ => seg.kind == Kind::Environments || keyword || listed,
+            };
+            if !ok {
+                continue;
+            }
+            names.sort_by_key(|n| n.0);
+            p.environments = Some(Fact::new(
+                names.into_iter().map(|n| n.1).collect(),
+                source.clone(),
+            ));
+            return;
+        }
+    }
+
+    fn read_layout(&self, scan: &Scan, source: &Source, p: &mut Profile) {
+        let text = scan.text;
+        let mut best_acc: Option<(usize, crate::profile::AccountModel)> = None;
+        let mut tenancy: Option<crate::profile::Tenancy> = None;
+        let mut account_constraint = false;
+        for seg in scan.segs.iter().filter(|s| s.kind != Kind::Pain) {
+            let t = &text[seg.start..seg.end];
+            let labelled;
+            let t = if seg.kind == Kind::Accounts {
+                labelled = format!("account {t}");
+                labelled.as_str()
+            } else {
+                t
+            };
+            let off = if seg.kind == Kind::Accounts { 8 } else { 0 };
+            let mut counted = None;
+            for c in self.account_count.captures_iter(t) {
+                let m = c.get(0).expect("match");
+                if scan.negated(seg, (seg.start + m.start()).saturating_sub(off), 2) {
+                    continue;
+                }
+                if let Some(n) = self.number(&c["n"]) {
+                    counted = Some(if n > 1 {
+                        AccountModel::Multi
+                    } else {
+                        AccountModel::Single
+                    });
+                }
+            }
+            if seg.kind == Kind::Accounts && counted.is_none() {
+                let lower = t.to_lowercase();
+                if lower.contains("per env")
+                    || lower.contains("per stage")
+                    || lower.contains("per region")
+                {
+                    counted = Some(AccountModel::Multi);
+                } else if let Some(n) = self
+                    .bare_number
+                    .captures(t)
+                    .and_then(|c| self.number(&c["n"]))
+                {
+                    counted = Some(if n > 1 {
+                        AccountModel::Multi
+                    } else {
+                        AccountModel::Single
+                    });
+                }
+            }
+            let mut hit = false;
+            for (rank, (model, re)) in self.accounts.iter().enumerate() {
+                if let Some(m) = re.find(t) {
+                    if scan.negated(seg, seg.start + m.start(), 2) {
+                        continue;
+                    }
+                    if best_acc.is_none_or(|(r, _)| rank < r) {
+                        best_acc = Some((rank, *model));
+                    }
+                    hit = true;
+                    break;
+                }
+            }
+            if !hit {
+                if let Some(model) = counted {
+                    let rank = self
+                        .accounts
+                        .iter()
+                        .position(|(m, _)| *m == model)
+                        .unwrap_or(9);
+                    if best_acc.is_none_or(|(r, _)| rank < r) {
+                        best_acc = Some((rank, model));
+                    }
+                    hit = true;
+                }
+            }
+            if hit && seg.kind == Kind::Constraints {
+                account_constraint = true;
+            }
+            for (kind, re) in &self.tenancy {
+                if let Some(m) = re.find(t) {
+                    if scan.negated(seg, seg.start + m.start(), 2) {
+                        continue;
+                    }
+                    if tenancy != Some(crate::profile::Tenancy::Hard) {
+                        tenancy = Some(*kind);
+                    }
+                    break;
+                }
+            }
+        }
+        p.accounts = best_acc.map(|(_, m)| Fact::new(m, source.clone()));
+        if account_constraint && best_acc.is_some_and(|(_, m)| m != AccountModel::Single) {
+            p.constraints
+                .insert(Constraint::MultiAccount, source.clone());
+        }
+        p.tenancy = tenancy.map(|t| Fact::new(t, source.clone()));
+    }
+
+    fn read_constraints(&self, scan: &Scan, source: &Source, p: &mut Profile) {
+        let text = scan.text;
+        let mut none = false;
+        for seg in scan.segs.iter().filter(|s| s.kind != Kind::Pain) {
+            let t = &text[seg.start..seg.end];
+            if seg.kind == Kind::Constraints && self.nothing_answer.is_match(t) {
+                none = true;
+                continue;
+            }
+            if self.nothing_constraints.is_match(t) {
+                none = true;
+            }
+            for (c, re) in &self.constraints {
+                for m in re.find_iter(t) {
+                    if scan.negated(seg, seg.start + m.start(), 2) {
+                        continue;
+                    }
+                    if *c == Constraint::ExistingInvestment
+                        && !matches!(seg.kind, Kind::Constraints | Kind::Prose | Kind::Stack)
+                    {
+                        continue;
+                    }
+                    p.constraints.insert(*c, source.clone());
+                    break;
+                }
+            }
+        }
+        if p.constraints.is_empty() && none {
+            p.constraints.insert(Constraint::None, source.clone());
+        }
+    }
+
+    fn read_capabilities(&self, scan: &Scan, source: &Source, p: &mut Profile) {
+        let text = scan.text;
+        for seg in &scan.segs {
+            let t = &text[seg.start..seg.end];
+            let asked = match seg.kind {
+                Kind::First => true,
+                Kind::Prose => {
+                    seg.after == Some(Kind::First)
+                        || self.capability_ask.is_match(t)
+                        || scan
+                            .cues
+                            .iter()
+                            .any(|c| c.cue == Cue::Want && c.start >= seg.start && c.end <= seg.end)
+                }
+                _ => false,
+            };
+            if !asked {
+                continue;
+            }
+            if seg.kind == Kind::First {
+                for (cap, re) in &self.capabilities_bare {
+                    if re
+                        .find_iter(t)
+                        .any(|m| !scan.negated(seg, seg.start + m.start(), 2))
+                    {
+                        p.capabilities.insert(*cap, source.clone());
+                    }
+                }
+            }
+            for (cap, re) in &self.capabilities {
+                if re
+                    .find_iter(t)
+                    .any(|m| !scan.negated(seg, seg.start + m.start(), 2))
+                {
+                    p.capabilities.insert(*cap, source.clone());
+                }
+            }
+        }
+    }
+
+    fn read_pain(&self, scan: &Scan, source: &Source, p: &mut Profile) {
+        let text = scan.text;
+        let tidy = |s: &str| {
+            s.trim()
+                .trim_start_matches(|c: char| {
+                    c == '-' || c == '*' || c == '•' || c == ':' || c.is_whitespace()
+                })
+                .trim_end_matches(|c: char| c == '.' || c == ',' || c == ';' || c.is_whitespace())
+                .to_string()
+        };
+        if let Some(seg) = scan.segs.iter().find(|s| s.kind == Kind::Pain) {
+            let t = tidy(&text[seg.start..seg.end]);
+            if !t.is_empty() {
+                p.pain = Some(Fact::new(t, source.clone()));
+                return;
+            }
+        }
+        let mut best: Option<(usize, &Segment)> = None;
+        for seg in scan.segs.iter().filter(|s| s.kind == Kind::Prose) {
+            let t = &text[seg.start..seg.end];
+            let strong = self
+                .pain_cues
+                .find_iter(t)
+                .filter(|m| !scan.negated(seg, seg.start + m.start(), 3))
+                .count();
+            let n = 2 * strong + self.pain_weak.find_iter(t).count();
+            if n >= 2 && best.is_none_or(|(b, _)| n > b) {
+                best = Some((n, seg));
+            }
+        }
+        if let Some((_, seg)) = best {
+            let t = tidy(&text[seg.start..seg.end]);
+            if !t.is_empty() {
+                p.pain = Some(Fact::new(t, source.clone()));
+            }
+        }
+    }
+}

@@ -1,0 +1,734 @@
+//! The reader: turns what a team writes into typed [`Profile`] facts.
+//!
+//! A message is first cut into segments (lines, numbered answers, labels wherever they appear,
+//! sentences: see [`segment`]); each segment is then read for facts by mechanisms driven by data in
+//! `config/reading.toml`: a tool vocabulary by category, cues for having / wanting / negation scoped
+//! to a clause, quantities with number words, environment names and their order, account models,
+//! tenancy, constraints, capabilities and pain cues. The reader is pure and compiled once; reading a
+//! Phase 1 answer takes microseconds.
+//!
+//! - [`Reader::parse`] loads and validates the data.
+//! - [`Reader::read`] gives the facts in one message as a [`Profile`].
+//! - [`merge`] folds a newer reading into an existing profile (newer facts win; sets union).
+//! - [`Reader::inputs`] shows a profile as the five Phase 1 inputs.
+
+mod facts;
+pub mod segment;
+mod view;
+
+use std::collections::BTreeMap;
+
+use regex::{Regex, RegexSet, RegexSetBuilder};
+use serde::Deserialize;
+
+use crate::error::LoadError;
+use crate::profile::{AccountModel, Capability, Category, Constraint, TeamKind, Tenancy};
+use segment::{Kind, Segmenter};
+pub use view::{merge, Inputs};
+
+const FILE: &str = "config/reading.toml";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    numbered: Vec<String>,
+    labels: BTreeMap<String, Vec<String>>,
+    cues: CuesFile,
+    nothing: NothingFile,
+    numbers: NumbersFile,
+    teams: TeamsFile,
+    ml_data: MlDataFile,
+    hide_kubernetes: HideFile,
+    tenancy: BTreeMap<String, Vec<String>>,
+    accounts: AccountsFile,
+    constraints: BTreeMap<String, Vec<String>>,
+    capabilities: BTreeMap<String, Vec<String>>,
+    capabilities_bare: BTreeMap<String, Vec<String>>,
+    environments: EnvFile,
+    pain: PainFile,
+    display: DisplayFile,
+    tool: Vec<ToolFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CuesFile {
+    negation_window: usize,
+    have: Vec<String>,
+    migration_from: Vec<String>,
+    migration_to: Vec<String>,
+    want: Vec<String>,
+    negate: Vec<String>,
+    want_after: Vec<String>,
+    negate_after: Vec<String>,
+    migration: Vec<String>,
+    migration_done: Vec<String>,
+    negation_stops: Vec<String>,
+    clause_breaks: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct AccountsFile {
+    noun: String,
+    #[serde(flatten)]
+    models: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NothingFile {
+    answer: String,
+    stack: String,
+    constraints: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NumbersFile {
+    words: BTreeMap<String, u32>,
+    approx: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TeamsFile {
+    not_after: Vec<String>,
+    nouns: Vec<String>,
+    app: Vec<String>,
+    ml: Vec<String>,
+    data: Vec<String>,
+    platform: Vec<String>,
+    external_tenants: Vec<String>,
+    tenant_nouns: Vec<String>,
+    engineer_nouns: Vec<String>,
+    cluster_nouns: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MlDataFile {
+    consumers: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HideFile {
+    yes: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EnvFile {
+    keyword: Vec<String>,
+    single_cue: Vec<String>,
+    not_before: Vec<String>,
+    names: Vec<EnvName>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EnvName {
+    rank: u32,
+    re: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PainFile {
+    weak: Vec<String>,
+    cues: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DisplayFile {
+    teams: BTreeMap<String, String>,
+    capabilities: BTreeMap<String, String>,
+    constraints: BTreeMap<String, String>,
+    categories: BTreeMap<String, String>,
+    accounts: BTreeMap<String, String>,
+    tenancy: BTreeMap<String, String>,
+    engineers: String,
+    clusters: String,
+    environments: String,
+    ml_data: String,
+    hide_kubernetes: String,
+    greenfield: String,
+    wanted: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ToolFile {
+    name: String,
+    category: String,
+    re: String,
+    #[serde(default)]
+    bare: Option<String>,
+}
+
+/// One tool of the vocabulary.
+#[derive(Debug, Clone)]
+struct Tool {
+    name: String,
+    category: Category,
+    re: Regex,
+    /// Matches only the bare ordinary-word form (needs a tool context).
+    bare: Option<Regex>,
+}
+
+/// Cue kinds, in the order they win when two overlap at the same start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cue {
+    Negate,
+    Want,
+    Have,
+}
+
+/// Display names for the Phase 1 views.
+#[derive(Debug, Clone)]
+struct Display {
+    teams: BTreeMap<TeamKind, String>,
+    capabilities: BTreeMap<Capability, String>,
+    constraints: BTreeMap<Constraint, String>,
+    categories: BTreeMap<Category, String>,
+    accounts: BTreeMap<AccountModel, String>,
+    tenancy: BTreeMap<Tenancy, String>,
+    engineers: String,
+    clusters: String,
+    environments: String,
+    ml_data: String,
+    hide_kubernetes: String,
+    greenfield: String,
+    wanted: String,
+}
+
+/// The compiled reader. Build it once with [`Reader::parse`]; reading is pure and cheap.
+#[derive(Debug, Clone)]
+pub struct Reader {
+    segmenter: Segmenter,
+    tools: Vec<Tool>,
+    tool_set: RegexSet,
+    cues: [(Cue, Regex); 3],
+    want_after: Regex,
+    negate_after: Regex,
+    migration: Regex,
+    migration_done: Regex,
+    negation_stops: Regex,
+    migration_from: Regex,
+    migration_to: Regex,
+    clause_breaks: Regex,
+    negation_window: usize,
+    nothing_answer: Regex,
+    nothing_stack: Regex,
+    nothing_constraints: Regex,
+    number_words: BTreeMap<String, u32>,
+    team_list: Regex,
+    team_pair: Regex,
+    team_count: Regex,
+    team_reverse: Regex,
+    team_of: Regex,
+    team_not_after: Regex,
+    kind_words: Vec<(TeamKind, Regex)>,
+    tenant_count: Regex,
+    engineer_count: Regex,
+    engineer_reverse: Regex,
+    cluster_count: Regex,
+    cluster_reverse: Regex,
+    bare_number: Regex,
+    ml_data: Regex,
+    hide_kubernetes: Regex,
+    tenancy: Vec<(Tenancy, Regex)>,
+    accounts: Vec<(AccountModel, Regex)>,
+    account_count: Regex,
+    constraints: Vec<(Constraint, Regex)>,
+    capability_ask: Regex,
+    capabilities: Vec<(Capability, Regex)>,
+    capabilities_bare: Vec<(Capability, Regex)>,
+    env_names: Regex,
+    env_ranks: Vec<u32>,
+    env_keyword: Regex,
+    env_single: Regex,
+    env_not_before: Regex,
+    pain_cues: Regex,
+    pain_weak: Regex,
+    display: Display,
+}
+
+/// Joins regex fragments into one alternation with word boundaries where the fragment starts or
+/// ends with a word character.
+fn alt(items: &[String]) -> String {
+    let mut sorted: Vec<&String> = items.iter().collect();
+    sorted.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    sorted
+        .iter()
+        .map(|s| bounded(s))
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+/// Word boundaries as ASCII boundaries: much faster (the DFA engines handle them on any text), and
+/// every word the reader looks for is ASCII.
+fn ascii_bounds(p: &str) -> String {
+    p.replace(r"\b", r"(?-u:\b)")
+}
+
+fn bounded(s: &str) -> String {
+    let first = s.chars().next().unwrap_or(' ');
+    let last = s.chars().last().unwrap_or(' ');
+    let b1 = first.is_alphanumeric() || first == '(' || first == '\\' || first == '[';
+    let b2 = last.is_alphanumeric() || matches!(last, ')' | '?' | '*' | '+' | ']');
+    format!(
+        "{}(?:{s}){}",
+        if b1 { r"\b" } else { "" },
+        if b2 { r"\b" } else { "" }
+    )
+}
+
+impl Reader {
+    /// Parses and validates `config/reading.toml` text.
+    pub fn parse(text: &str) -> Result<Reader, LoadError> {
+        let err = |m: String| LoadError::new(FILE, m);
+        let f: File = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+        let re = |p: &str, what: &str| -> Result<Regex, LoadError> {
+            Regex::new(&format!("(?i){}", ascii_bounds(p))).map_err(|e| err(format!("{what}: {e}")))
+        };
+        let alt_re = |items: &[String], what: &str| -> Result<Regex, LoadError> {
+            if items.is_empty() {
+                return Err(err(format!("{what}: the list is empty")));
+            }
+            for i in items {
+                if i.trim().is_empty() {
+                    return Err(err(format!("{what}: an entry is empty")));
+                }
+                Regex::new(i).map_err(|e| err(format!("{what}: {i:?}: {e}")))?;
+            }
+            re(&format!("(?:{})", alt(items)), what)
+        };
+
+        // Segmenting.
+        let mut label_groups = Vec::new();
+        let mut kinds = Vec::new();
+        for (i, (k, words)) in f.labels.iter().enumerate() {
+            let kind =
+                Kind::from_id(k).ok_or_else(|| err(format!("labels: unknown kind {k:?}")))?;
+            alt_re(words, &format!("labels.{k}"))?;
+            label_groups.push(format!("(?P<k{i}>{})", alt(words)));
+            kinds.push(kind);
+        }
+        let label = re(
+            &format!(
+                r"(?m)(?:^|[.;,!?|(]\s+|\s[-–—]\s+|^\s*(?:[-*•>#]+)\s*)(?:(?:and|also|then|so)\s+)?(?:\*\*|__)?(?P<lab>(?:(?:our|the|my|main|top|biggest|current|existing)\s+)*(?:{})(?:\s+(?:today|now|currently|wise|so far))?)(?:\*\*|__)?(?:\s*(?:[:=]|->|→|=>)|\s+(?:is|are)\s)\s*(?:\*\*|__)?",
+                label_groups.join("|")
+            ),
+            "labels",
+        )?;
+        let mut order = Vec::new();
+        for n in &f.numbered {
+            order.push(
+                Kind::from_id(n).ok_or_else(|| err(format!("numbered: unknown kind {n:?}")))?,
+            );
+        }
+        let segmenter = Segmenter {
+            label,
+            kinds,
+            numbered: re(
+                r"^\s*(?:q|#|question\s*)?(?P<n>[1-9](?:\s*[.)]|\s*[:\-])|[a-eA-E]\))\s*",
+                "numbered",
+            )?,
+            inline_numbered: re(r"(?:^|\s)\(?(?P<n>[1-9])[.)]\s+", "numbered")?,
+            sentence_end: re(r"[.!?;]+(?:\s+|$)", "sentences")?,
+            order,
+        };
+
+        // Tools.
+        let mut tools = Vec::new();
+        let mut set_patterns = Vec::new();
+        for t in &f.tool {
+            let category = Category::from_id(&t.category).ok_or_else(|| {
+                err(format!(
+                    "tool {:?}: unknown category {:?}",
+                    t.name, t.category
+                ))
+            })?;
+            if t.name.trim().is_empty() {
+                return Err(err("tool: a name is empty".into()));
+            }
+            let main = re(&bounded(&t.re), &format!("tool {:?}", t.name))?;
+            let bare = t
+                .bare
+                .as_deref()
+                .map(|b| re(&bounded(b), &format!("tool {:?} bare", t.name)))
+                .transpose()?;
+            let mut pat = bounded(&t.re);
+            if let Some(b) = &t.bare {
+                pat = format!("{pat}|{}", bounded(b));
+            }
+            set_patterns.push(pat);
+            tools.push(Tool {
+                name: t.name.clone(),
+                category,
+                re: main,
+                bare,
+            });
+        }
+        if tools.is_empty() {
+            return Err(err("no [[tool]] entries".into()));
+        }
+        let tool_set = RegexSetBuilder::new(set_patterns.iter().map(|p| ascii_bounds(p)))
+            .case_insensitive(true)
+            .build()
+            .map_err(|e| err(e.to_string()))?;
+
+        // Numbers.
+        if f.numbers.words.is_empty() {
+            return Err(err("numbers.words is empty".into()));
+        }
+        let mut words: Vec<String> = f.numbers.words.keys().map(|w| regex::escape(w)).collect();
+        words.sort_by_key(|w| std::cmp::Reverse(w.len()));
+        let approx = alt(&f.numbers.approx);
+        let num = format!(
+            r"(?:(?:{approx})\s*)?(?P<n>\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?\s?k|\d+|\b(?:{})\b)\+?(?:\s?-?ish)?",
+            words.join("|")
+        );
+        let num_plain = num.replace("(?P<n>", "(?:");
+        // Counts of people, clusters and tenants do not start at an article ("a 30-person shop").
+        let counted: Vec<String> = words
+            .iter()
+            .filter(|w| !matches!(w.as_str(), "a" | "an"))
+            .cloned()
+            .collect();
+        let num_n = num.replace(&words.join("|"), &counted.join("|"));
+        let number_words = f
+            .numbers
+            .words
+            .iter()
+            .map(|(k, v)| (k.to_lowercase(), *v))
+            .collect();
+        let t = &f.teams;
+        let all_kinds: Vec<String> = [&t.app, &t.ml, &t.data, &t.platform, &t.external_tenants]
+            .iter()
+            .flat_map(|v| v.iter().cloned())
+            .collect();
+        let kind = alt(&all_kinds);
+        let nouns = alt(&t.nouns);
+        let sep = r"(?:\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*|\s*\+\s*|\s+plus\s+)";
+        let team_list = re(
+            &format!(
+                r"(?:{num_plain}\s+(?:{kind})(?:\s+(?:{nouns}))?{sep})+{num_plain}\s+(?:{kind})\s+(?:{nouns})"
+            ),
+            "teams list",
+        )?;
+        let team_pair = re(
+            &format!(
+                r"(?P<n>\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?\s?k|\d+|\b(?:{})\b)\+?\s+\(?(?P<kind>{kind})",
+                words.join("|")
+            ),
+            "teams pair",
+        )?;
+        let team_count = re(
+            &format!(
+                r"{num}[\s-]+(?:(?P<pre>[a-z]+)\s+)??(?:(?:[a-z]+/)?(?P<kind>{kind})(?:\s*(?:/|&|\+|and|or)\s*(?:{kind}))?\s+)?(?:(?P<adj>[\w-]+)\s+)?(?:{nouns})\b(?:\s+(?:of|doing|for|in)\s+(?:the\s+)?(?P<of>{kind})|\s+(?P<post>{kind})\s+(?:group|side|org))?"
+            ),
+            "team count",
+        )?;
+        let team_reverse = re(
+            &format!(
+                r"(?:(?P<kind>{kind})\s+)?(?:{nouns})[:,]?\s+(?:they\s+|we\s+have\s+)?(?:are|is|=|:|count|total)?\s*\(?\s*(?:just\s+|only\s+)?{num}(?:\s+of\s+them)?\s*\)?"
+            ),
+            "team reverse",
+        )?;
+        let team_of = re(
+            &format!(
+                r"{num}\s+(?:of\s+them\s+)?(?:are\s+)?(?:doing|of)\s+(?:the\s+)?(?P<kind2>{kind})"
+            ),
+            "team of",
+        )?;
+        let team_not_after = re(
+            &format!(r"^\s*(?:{})", alt(&t.not_after)),
+            "teams.not_after",
+        )?;
+        let mut kind_words = Vec::new();
+        for (k, list) in [
+            (TeamKind::App, &t.app),
+            (TeamKind::Ml, &t.ml),
+            (TeamKind::Data, &t.data),
+            (TeamKind::Platform, &t.platform),
+            (TeamKind::ExternalTenants, &t.external_tenants),
+        ] {
+            kind_words.push((k, re(&format!("^(?:{})$", alt(list)), "team kind")?));
+        }
+        let tenant_count = re(
+            &format!(
+                r"{num_n}\s+(?:[\w-]+\s+){{0,2}}(?:{})",
+                alt(&t.tenant_nouns)
+            ),
+            "tenant count",
+        )?;
+        let engineer_count = re(
+            &format!(
+                r"{num_n}[\s-]+(?:(?P<adj>[\w/-]+)\s+)?(?:{})",
+                alt(&t.engineer_nouns)
+            ),
+            "engineer count",
+        )?;
+        let engineer_reverse = re(
+            &format!(
+                r"(?:{})\s*(?:are|:|=|is|total|count)\s*{num_n}",
+                alt(&t.engineer_nouns)
+            ),
+            "engineer reverse",
+        )?;
+        let cluster_count = re(
+            &format!(
+                r"{num_n}\s+(?:[\w-]+\s+){{0,2}}?(?:{})(?P<per>\s+(?:per|for each|for every|each)\b)?",
+                alt(&t.cluster_nouns)
+            ),
+            "cluster count",
+        )?;
+        let cluster_reverse = re(
+            &format!(
+                r"(?:{})\s*(?:are|:|=|is|we have|we run|total|count)\s*{num_n}",
+                alt(&t.cluster_nouns)
+            ),
+            "cluster reverse",
+        )?;
+        let bare_number = re(&num, "number")?;
+
+        let c = &f.cues;
+        let cues = [
+            (Cue::Negate, alt_re(&c.negate, "cues.negate")?),
+            (Cue::Want, alt_re(&c.want, "cues.want")?),
+            (Cue::Have, alt_re(&c.have, "cues.have")?),
+        ];
+
+        let mut tenancy = Vec::new();
+        for (k, list) in &f.tenancy {
+            let t = Tenancy::from_id(k).ok_or_else(|| err(format!("tenancy: unknown {k:?}")))?;
+            tenancy.push((t, alt_re(list, &format!("tenancy.{k}"))?));
+        }
+        tenancy.sort_by_key(|(t, _)| *t != Tenancy::Hard);
+        let mut accounts = Vec::new();
+        for (k, list) in &f.accounts.models {
+            let a =
+                AccountModel::from_id(k).ok_or_else(|| err(format!("accounts: unknown {k:?}")))?;
+            let list: Vec<String> = list
+                .iter()
+                .map(|p| p.replace("{acct}", &f.accounts.noun))
+                .collect();
+            accounts.push((a, alt_re(&list, &format!("accounts.{k}"))?));
+        }
+        let account_count = re(&format!(r"{num}\s+{}", f.accounts.noun), "accounts count")?;
+        let rank = |a: &AccountModel| match a {
+            AccountModel::PerTenant => 0,
+            AccountModel::PerTeam => 1,
+            AccountModel::Multi => 2,
+            AccountModel::Single => 3,
+        };
+        accounts.sort_by_key(|(a, _)| rank(a));
+        let mut constraints = Vec::new();
+        for (k, list) in &f.constraints {
+            let c =
+                Constraint::from_id(k).ok_or_else(|| err(format!("constraints: unknown {k:?}")))?;
+            constraints.push((c, alt_re(list, &format!("constraints.{k}"))?));
+        }
+        let mut capabilities = Vec::new();
+        let mut capability_ask = None;
+        for (k, list) in &f.capabilities {
+            if k == "ask" {
+                capability_ask = Some(alt_re(list, "capabilities.ask")?);
+                continue;
+            }
+            let c = Capability::from_id(k)
+                .ok_or_else(|| err(format!("capabilities: unknown {k:?}")))?;
+            capabilities.push((c, alt_re(list, &format!("capabilities.{k}"))?));
+        }
+        let mut capabilities_bare = Vec::new();
+        for (k, list) in &f.capabilities_bare {
+            let c = Capability::from_id(k)
+                .ok_or_else(|| err(format!("capabilities_bare: unknown {k:?}")))?;
+            capabilities_bare.push((c, alt_re(list, &format!("capabilities_bare.{k}"))?));
+        }
+        let capability_ask =
+            capability_ask.ok_or_else(|| err("capabilities.ask is missing".into()))?;
+
+        let e = &f.environments;
+        if e.names.is_empty() {
+            return Err(err("environments.names is empty".into()));
+        }
+        let env_names = re(
+            &e.names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| format!(r"\b(?P<e{i}>{})\b", n.re))
+                .collect::<Vec<_>>()
+                .join("|"),
+            "environments.names",
+        )?;
+
+        let d = &f.display;
+        let map = |m: &BTreeMap<String, String>,
+                   what: &str|
+         -> Result<BTreeMap<String, String>, LoadError> {
+            if m.is_empty() {
+                return Err(err(format!("display.{what} is empty")));
+            }
+            Ok(m.clone())
+        };
+        let display = Display {
+            teams: keyed(
+                &map(&d.teams, "teams")?,
+                TeamKind::ALL,
+                |k| k.id(),
+                "teams",
+                &err,
+            )?,
+            capabilities: keyed(
+                &map(&d.capabilities, "capabilities")?,
+                Capability::ALL,
+                |k| k.id(),
+                "capabilities",
+                &err,
+            )?,
+            constraints: keyed(
+                &map(&d.constraints, "constraints")?,
+                Constraint::ALL,
+                |k| k.id(),
+                "constraints",
+                &err,
+            )?,
+            categories: keyed(
+                &map(&d.categories, "categories")?,
+                Category::ALL,
+                |k| k.id(),
+                "categories",
+                &err,
+            )?,
+            accounts: keyed(
+                &map(&d.accounts, "accounts")?,
+                AccountModel::ALL,
+                |k| k.id(),
+                "accounts",
+                &err,
+            )?,
+            tenancy: keyed(
+                &map(&d.tenancy, "tenancy")?,
+                Tenancy::ALL,
+                |k| k.id(),
+                "tenancy",
+                &err,
+            )?,
+            engineers: d.engineers.clone(),
+            clusters: d.clusters.clone(),
+            environments: d.environments.clone(),
+            ml_data: d.ml_data.clone(),
+            hide_kubernetes: d.hide_kubernetes.clone(),
+            greenfield: d.greenfield.clone(),
+            wanted: d.wanted.clone(),
+        };
+
+        Ok(Reader {
+            segmenter,
+            tools,
+            tool_set,
+            cues,
+            want_after: alt_re(&c.want_after, "cues.want_after")?,
+            negate_after: alt_re(&c.negate_after, "cues.negate_after")?,
+            migration: alt_re(&c.migration, "cues.migration")?,
+            migration_done: alt_re(&c.migration_done, "cues.migration_done")?,
+            negation_stops: alt_re(&c.negation_stops, "cues.negation_stops")?,
+            migration_from: alt_re(&c.migration_from, "cues.migration_from")?,
+            migration_to: alt_re(&c.migration_to, "cues.migration_to")?,
+            clause_breaks: re(&c.clause_breaks.join("|"), "cues.clause_breaks")?,
+            negation_window: c.negation_window,
+            nothing_answer: re(&f.nothing.answer, "nothing.answer")?,
+            nothing_stack: re(&f.nothing.stack, "nothing.stack")?,
+            nothing_constraints: re(&f.nothing.constraints, "nothing.constraints")?,
+            number_words,
+            team_list,
+            team_pair,
+            team_count,
+            team_reverse,
+            team_of,
+            team_not_after,
+            kind_words,
+            tenant_count,
+            engineer_count,
+            engineer_reverse,
+            cluster_count,
+            cluster_reverse,
+            bare_number,
+            ml_data: alt_re(&f.ml_data.consumers, "ml_data.consumers")?,
+            hide_kubernetes: alt_re(&f.hide_kubernetes.yes, "hide_kubernetes.yes")?,
+            tenancy,
+            accounts,
+            account_count,
+            constraints,
+            capability_ask,
+            capabilities,
+            capabilities_bare,
+            env_names,
+            env_ranks: e.names.iter().map(|n| n.rank).collect(),
+            env_keyword: alt_re(&e.keyword, "environments.keyword")?,
+            env_single: alt_re(&e.single_cue, "environments.single_cue")?,
+            env_not_before: re(
+                &format!(r"^[\s-]*(?:{})\b", alt(&e.not_before)),
+                "environments.not_before",
+            )?,
+            pain_cues: alt_re(&f.pain.cues, "pain.cues")?,
+            pain_weak: alt_re(&f.pain.weak, "pain.weak")?,
+            display,
+        })
+    }
+
+    /// Parses a number as written ("12", "~80", "1.5k", "1,200", "twelve", "a dozen").
+    fn number(&self, s: &str) -> Option<u32> {
+        let t = s.trim().to_lowercase();
+        if let Some(v) = self.number_words.get(&t) {
+            return Some(*v);
+        }
+        let t = t.replace(',', "");
+        if let Some(k) = t.strip_suffix('k') {
+            let v: f64 = k.trim().parse().ok()?;
+            return Some((v * 1000.0).round() as u32);
+        }
+        t.parse::<f64>().ok().map(|v| v as u32)
+    }
+
+    /// The team kind a word names.
+    fn kind_of(&self, w: &str) -> Option<TeamKind> {
+        let w = w.trim();
+        let find = |w: &str| {
+            self.kind_words
+                .iter()
+                .find(|(_, r)| r.is_match(w))
+                .map(|(k, _)| *k)
+        };
+        find(w).or_else(|| w.rsplit('/').find_map(find))
+    }
+}
+
+fn keyed<K: Ord + Copy>(
+    m: &BTreeMap<String, String>,
+    all: &[K],
+    id: impl Fn(K) -> &'static str,
+    what: &str,
+    err: &impl Fn(String) -> LoadError,
+) -> Result<BTreeMap<K, String>, LoadError> {
+    let mut out = BTreeMap::new();
+    for k in all {
+        let v = m
+            .get(id(*k))
+            .ok_or_else(|| err(format!("display.{what}: missing {:?}", id(*k))))?;
+        out.insert(*k, v.clone());
+    }
+    for k in m.keys() {
+        if !all.iter().any(|a| id(*a) == k) {
+            return Err(err(format!("display.{what}: unknown {k:?}")));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,264 @@
+//! Segmenting: a message is cut into lines, numbered answers, labelled segments and sentences before
+//! any fact is read, so that each piece is read for what it answers.
+
+use regex::Regex;
+
+/// What a segment answers, decided by its label or its number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// Unlabelled prose.
+    Prose,
+    /// Consumer teams.
+    Teams,
+    /// The top pain.
+    Pain,
+    /// First capabilities.
+    First,
+    /// The existing stack.
+    Stack,
+    /// Tools wanted or considered.
+    Wanted,
+    /// Constraints.
+    Constraints,
+    /// Environments.
+    Environments,
+    /// Accounts.
+    Accounts,
+    /// Clusters.
+    Clusters,
+    /// Tenancy.
+    Tenancy,
+    /// Engineers.
+    Engineers,
+}
+
+impl Kind {
+    /// Parses a kind name from config.
+    pub fn from_id(id: &str) -> Option<Kind> {
+        Some(match id {
+            "teams" => Kind::Teams,
+            "pain" => Kind::Pain,
+            "first" => Kind::First,
+            "stack" => Kind::Stack,
+            "wanted" => Kind::Wanted,
+            "constraints" => Kind::Constraints,
+            "environments" => Kind::Environments,
+            "accounts" => Kind::Accounts,
+            "clusters" => Kind::Clusters,
+            "tenancy" => Kind::Tenancy,
+            "engineers" => Kind::Engineers,
+            _ => return None,
+        })
+    }
+}
+
+/// One piece of a message, read on its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    /// What it answers.
+    pub kind: Kind,
+    /// The label kind of the segment this one continues (a later sentence after "first: ...").
+    pub after: Option<Kind>,
+    /// Byte range of the text (label excluded) in the message.
+    pub start: usize,
+    /// End of the range.
+    pub end: usize,
+}
+
+/// The compiled segmenting patterns.
+#[derive(Debug, Clone)]
+pub struct Segmenter {
+    /// Label matcher; group `k{i}` matched means `kinds[i]`.
+    pub(crate) label: Regex,
+    pub(crate) kinds: Vec<Kind>,
+    pub(crate) numbered: Regex,
+    pub(crate) inline_numbered: Regex,
+    pub(crate) sentence_end: Regex,
+    pub(crate) order: Vec<Kind>,
+}
+
+impl Segmenter {
+    /// Cuts `text` into segments, in order.
+    pub fn segments(&self, text: &str) -> Vec<Segment> {
+        let mut out = Vec::new();
+        // A label alone on a line ("Stack:") carries over to the following lines until a blank line.
+        let mut carried: Option<Kind> = None;
+        let mut offset = 0;
+        for line in text.split('\n') {
+            let start = offset;
+            offset += line.len() + 1;
+            if line.trim().is_empty() {
+                carried = None;
+                continue;
+            }
+            // Numbered answers: "1. ...", "2) ...", possibly several on one line.
+            let parts = self.numbered_parts(line);
+            if parts.is_empty() {
+                self.labelled(
+                    text,
+                    start,
+                    start + line.len(),
+                    carried,
+                    &mut out,
+                    &mut carried,
+                );
+            } else {
+                let first = parts[0].1;
+                if first > 0 {
+                    self.labelled(text, start, start + first, carried, &mut out, &mut carried);
+                }
+                for (i, &(n, s)) in parts.iter().enumerate() {
+                    let e = parts.get(i + 1).map_or(line.len(), |p| p.1);
+                    let kind = self.order.get(n - 1).copied();
+                    let mut c = None;
+                    self.labelled(text, start + s, start + e, kind, &mut out, &mut c);
+                }
+                carried = None;
+            }
+        }
+        out
+    }
+
+    /// The numbered answers in a line: (number, byte offset of the answer text).
+    fn numbered_parts(&self, line: &str) -> Vec<(usize, usize)> {
+        if let Some(c) = self.numbered.captures(line) {
+            let raw = &c["n"];
+            let n: usize = match raw.chars().next() {
+                Some(l @ 'a'..='e') => l as usize - 'a' as usize + 1,
+                Some(l @ 'A'..='E') => l as usize - 'A' as usize + 1,
+                Some(d) => d.to_digit(10).map_or(0, |d| d as usize),
+                None => 0,
+            };
+            let body = c.get(0).map_or(0, |m| m.end());
+            if (1..=self.order.len()).contains(&n) {
+                let mut parts = vec![(n, body)];
+                // Further answers on the same line: "1) x 2) y".
+                let mut want = n + 1;
+                for c in self.inline_numbered.captures_iter(&line[body..]) {
+                    let k: usize = c["n"].parse().unwrap_or(0);
+                    if k == want {
+                        parts.push((k, body + c.get(0).map_or(0, |m| m.end())));
+                        want += 1;
+                    }
+                }
+                return parts;
+            }
+        }
+        // A chain "1) x 2) y 3) z" that does not start the line.
+        let mut parts = Vec::new();
+        let mut want = 1;
+        for c in self.inline_numbered.captures_iter(line) {
+            let k: usize = c["n"].parse().unwrap_or(0);
+            if k == want {
+                parts.push((k, c.get(0).map_or(0, |m| m.end())));
+                want += 1;
+            }
+        }
+        if parts.len() >= 2 {
+            parts
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Splits `text[s..e]` at labels, then each piece at sentences.
+    fn labelled(
+        &self,
+        text: &str,
+        s: usize,
+        e: usize,
+        default: Option<Kind>,
+        out: &mut Vec<Segment>,
+        carried: &mut Option<Kind>,
+    ) {
+        let piece = &text[s..e];
+        let mut cuts: Vec<(usize, usize, Kind)> = Vec::new();
+        for c in self.label.captures_iter(piece) {
+            let Some(kind) = (0..self.kinds.len())
+                .find(|i| c.name(&format!("k{i}")).is_some())
+                .map(|i| self.kinds[i])
+            else {
+                continue;
+            };
+            let m = c.get(0).expect("match");
+            let lab = c.name("lab").map_or(m.start(), |l| l.start());
+            cuts.push((lab, m.end(), kind));
+        }
+        let mut pos = 0;
+        let mut kind = default;
+        for (lab, body, k) in cuts
+            .iter()
+            .copied()
+            .chain([(piece.len(), piece.len(), Kind::Prose)])
+        {
+            if lab > pos {
+                self.sentences(text, s + pos, s + lab, kind, out);
+            }
+            kind = Some(k);
+            pos = body;
+        }
+        // A label with nothing after it on its line labels the following lines.
+        match cuts.last() {
+            Some(&(_, body, k)) if piece[body..].trim().is_empty() => *carried = Some(k),
+            _ if cuts.is_empty() => {}
+            _ => *carried = None,
+        }
+    }
+
+    /// Splits `text[s..e]` into sentences; the first keeps `kind`, later ones continue it.
+    fn sentences(
+        &self,
+        text: &str,
+        s: usize,
+        e: usize,
+        kind: Option<Kind>,
+        out: &mut Vec<Segment>,
+    ) {
+        let piece = &text[s..e];
+        let mut pos = 0;
+        let mut first = true;
+        let ends: Vec<usize> = self
+            .sentence_end
+            .find_iter(piece)
+            .filter(|m| !abbreviation(&piece[..m.start()]))
+            .map(|m| m.end())
+            .chain([piece.len()])
+            .collect();
+        for end in ends {
+            if end <= pos {
+                continue;
+            }
+            let t = &piece[pos..end];
+            if !t.trim().is_empty() {
+                let (k, after) = match (kind, first) {
+                    (Some(k), true) => (k, None),
+                    (Some(Kind::Prose), false) | (None, _) => (Kind::Prose, None),
+                    (Some(k), false) => (Kind::Prose, Some(k)),
+                };
+                let lead = t.len() - t.trim_start().len();
+                let trail = t.len() - t.trim_end().len();
+                out.push(Segment {
+                    kind: k,
+                    after,
+                    start: s + pos + lead,
+                    end: s + end - trail,
+                });
+                first = false;
+            }
+            pos = end;
+        }
+    }
+}
+
+/// True when the text before a full stop ends with an abbreviation or a number ("e.g.", "v1.").
+fn abbreviation(before: &str) -> bool {
+    let w = before
+        .rsplit(|c: char| c.is_whitespace() || c == '(')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    matches!(
+        w.as_str(),
+        "e.g" | "i.e" | "etc" | "vs" | "approx" | "ca" | "incl" | "e" | "i" | "mr" | "dr" | "no"
+    )
+}

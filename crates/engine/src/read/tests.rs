@@ -1,0 +1,414 @@
+//! The reader on the failures issue 11 names, each in its own words and in two paraphrases, plus the
+//! mechanisms (segmenting, cues, quantities, merging, views).
+
+use super::*;
+use crate::profile::{Fact, Profile};
+use crate::state::Source;
+use serde_json::{json, Value};
+
+fn reader() -> &'static Reader {
+    static R: std::sync::OnceLock<Reader> = std::sync::OnceLock::new();
+    R.get_or_init(|| {
+        Reader::parse(include_str!("../../../../config/reading.toml")).expect("config/reading.toml")
+    })
+}
+
+fn read(text: &str) -> Value {
+    reader().read(text, &Source::Message).contract().0
+}
+
+/// Asserts that every key of `want` has that value in the reading of each text.
+fn holds(texts: &[&str], want: Value) {
+    let r = reader();
+    for t in texts {
+        let got = r.read(t, &Source::Message).contract().0;
+        for (k, v) in want.as_object().expect("object") {
+            assert_eq!(got.get(k), Some(v), "{k} in {t:?}: read {got}");
+        }
+    }
+}
+
+/// Asserts that a key is absent from the reading of each text.
+fn lacks(texts: &[&str], key: &str) {
+    for t in texts {
+        let got = read(t);
+        assert!(
+            got.get(key).is_none(),
+            "{key} should be absent in {t:?}: read {got}"
+        );
+    }
+}
+
+#[test]
+fn labelled_answers_on_one_line_keep_their_labels() {
+    let texts = [
+        "Pain: nobody knows who owns which service. First: a service catalog and a template. We run Argo CD. Constraints: must use our Okta SSO.",
+        "pain - well: nobody knows who owns which service. first: a template for new services. we're on Argo CD. constraints: we must use Okta SSO",
+        "Biggest pain: nobody knows who owns which service; Start with: service templates; Stack: Argo CD, Okta; Constraints: must use our Okta SSO",
+    ];
+    holds(
+        &texts,
+        json!({"capabilities": ["scaffold_repo"], "constraints": ["existing_investment"]}),
+    );
+    let r = reader();
+    for t in texts {
+        let p = r.read(t, &Source::Message);
+        let pain = p.pain.as_ref().expect("pain").value.to_lowercase();
+        assert!(
+            pain.contains("nobody knows who owns which service"),
+            "{t}: {pain}"
+        );
+        assert!(
+            !pain.contains("argo") && !pain.contains("constraints"),
+            "{t}: {pain}"
+        );
+        assert_eq!(
+            p.runs(crate::profile::Category::Gitops),
+            Some("Argo CD"),
+            "{t}"
+        );
+    }
+    let texts = [
+        "12 app teams; pain: tickets for everything; first: ship a service; existing: GitHub Actions; constraints: none",
+        "twelve app teams, pain: a ticket for everything, first: shipping services, stack: GitHub Actions, constraints: n/a",
+        "Teams: 12 app teams. Problem: everything needs a ticket. Priority: let them deploy a service. Tools: GitHub Actions. Restrictions: none",
+    ];
+    holds(
+        &texts,
+        json!({"teams": {"app": 12}, "capabilities": ["ship_service"], "stack": {"ci": "GitHub Actions"}, "constraints": ["none"]}),
+    );
+}
+
+#[test]
+fn first_capabilities_in_prose_several_at_once() {
+    holds(
+        &[
+            "First we want teams to ship a new service on their own and to provision their own databases",
+            "the first thing: devs should deploy a new service by themselves and provision databases without a ticket",
+            "we'd like to start with letting teams ship services on their own, plus provisioning their own RDS databases",
+        ],
+        json!({"capabilities": ["ship_service", "provision_infra"]}),
+    );
+    holds(
+        &[
+            "self-service s3/rds",
+            "first: self service S3 and RDS",
+            "we want self-serve rds / s3 buckets",
+        ],
+        json!({"capabilities": ["provision_infra"]}),
+    );
+    for t in ["self-service s3/rds", "first: self service S3 and RDS"] {
+        let c = read(t)["capabilities"].clone();
+        assert_eq!(
+            c,
+            json!(["provision_infra"]),
+            "{t} must not scaffold a repo"
+        );
+    }
+}
+
+#[test]
+fn environments_in_prose_in_promotion_order() {
+    holds(
+        &[
+            "we have 3 environments: dev, staging and prod",
+            "three envs - dev -> staging -> prod",
+            "our environments are prod, staging and dev",
+        ],
+        json!({"environments": ["dev", "staging", "prod"]}),
+    );
+    holds(
+        &[
+            "only a prod environment",
+            "we just have a single production environment",
+            "there is one environment, prod",
+        ],
+        json!({}),
+    );
+    for t in [
+        "only a prod environment",
+        "we just have a single production environment",
+        "there is one environment, prod",
+    ] {
+        let e = read(t)["environments"].clone();
+        let e = e.as_array().cloned().unwrap_or_default();
+        assert_eq!(e.len(), 1, "{t}: {e:?}");
+        assert!(
+            e[0].as_str().unwrap_or("").starts_with("prod"),
+            "{t}: {e:?}"
+        );
+    }
+    lacks(
+        &[
+            "12 dev teams ship to prod",
+            "prod outages every week",
+            "the dev experience is poor",
+        ],
+        "environments",
+    );
+}
+
+#[test]
+fn account_models_and_tenancy_in_prose() {
+    holds(
+        &[
+            "one AWS account per customer",
+            "every customer gets its own AWS account",
+            "we run a dedicated account for each tenant",
+        ],
+        json!({"accounts": "per_tenant"}),
+    );
+    holds(
+        &[
+            "each team has its own AWS account",
+            "one aws account per team",
+            "teams each get their own account",
+        ],
+        json!({"accounts": "per_team"}),
+    );
+    holds(
+        &[
+            "contracts say no shared nodes or clusters",
+            "customers cannot share nodes or clusters, it's in the contract",
+            "every tenant needs its own dedicated cluster",
+        ],
+        json!({"tenancy": "hard"}),
+    );
+    holds(
+        &[
+            "everything is in a single AWS account",
+            "just one account",
+            "we're multi-account (control tower)",
+        ],
+        json!({}),
+    );
+    assert_eq!(
+        read("everything is in a single AWS account")["accounts"],
+        "single"
+    );
+    assert_eq!(
+        read("we're multi-account (control tower)")["accounts"],
+        "multi"
+    );
+    assert_eq!(
+        read("shared clusters, a namespace per team")["tenancy"],
+        "soft"
+    );
+}
+
+#[test]
+fn wanting_is_not_having() {
+    let wanted_backstage = [
+        "Set up Backstage for us",
+        "could you stand up a Backstage portal for our teams?",
+        "we would like Backstage as the portal",
+    ];
+    holds(
+        &wanted_backstage,
+        json!({"wanted": {"portal": "Backstage"}}),
+    );
+    lacks(&wanted_backstage, "stack");
+    let port = [
+        "can we use Port? our CTO likes it",
+        "what about Port? the CTO is a fan",
+        "our CTO likes Port, should we use it?",
+    ];
+    holds(&port, json!({"wanted": {"portal": "Port"}}));
+    lacks(&port, "stack");
+    holds(
+        &[
+            "we're moving to Flux next quarter",
+            "POC of Flux running now, nothing in prod",
+            "we are evaluating Flux",
+        ],
+        json!({"wanted": {"gitops": "Flux"}}),
+    );
+    holds(
+        &[
+            "we run Argo CD and are considering Kargo",
+            "Argo CD today; Kargo is on the roadmap",
+        ],
+        json!({"stack": {"gitops": "Argo CD"}, "wanted": {"promotion": "Kargo"}}),
+    );
+    holds(
+        &[
+            "moving from Jenkins to GitHub Actions",
+            "we're migrating off Jenkins to GitHub Actions",
+        ],
+        json!({"stack": {"ci": "Jenkins"}, "wanted": {"ci": "GitHub Actions"}}),
+    );
+}
+
+#[test]
+fn negation_drops_the_tool() {
+    lacks(
+        &[
+            "no GitOps yet, no Argo CD",
+            "we don't use Backstage",
+            "we dropped Backstage last year",
+        ],
+        "stack",
+    );
+    holds(
+        &[
+            "no GitOps yet; we run Jenkins",
+            "we don't use a portal but we use Jenkins",
+        ],
+        json!({"stack": {"ci": "Jenkins"}}),
+    );
+    holds(
+        &["we're not air-gapped, but PCI applies"],
+        json!({"constraints": ["pci"]}),
+    );
+}
+
+#[test]
+fn quantities_with_number_words() {
+    holds(
+        &["12 app teams", "twelve app teams", "~12 product teams"],
+        json!({"teams": {"app": 12}}),
+    );
+    holds(
+        &["two data teams", "2 data teams"],
+        json!({"teams": {"data": 2}, "ml_data_consumers": true}),
+    );
+    holds(
+        &["~80 devs", "about 80 developers", "80-ish engineers"],
+        json!({"engineers": 80}),
+    );
+    holds(
+        &["3 clusters", "three EKS clusters", "we run 3 prod clusters"],
+        json!({"clusters": 3}),
+    );
+    holds(
+        &["30 app teams and 2 data teams", "30 app and 2 data teams"],
+        json!({"teams": {"app": 30, "data": 2}}),
+    );
+    holds(
+        &["we serve 40 customers as tenants"],
+        json!({"teams": {"external_tenants": 40}}),
+    );
+}
+
+#[test]
+fn numbered_answers_answer_in_order() {
+    let p = reader().read(
+        "1. 20 app teams\n2. deploys take a week\n3. ship a service\n4. argo cd, terraform\n5. none",
+        &Source::Message,
+    );
+    let (v, _) = p.contract();
+    assert_eq!(v["teams"], json!({"app": 20}));
+    assert_eq!(v["capabilities"], json!(["ship_service"]));
+    assert_eq!(v["stack"], json!({"gitops": "Argo CD", "iac": "Terraform"}));
+    assert_eq!(v["constraints"], json!(["none"]));
+    assert!(v["pain"]
+        .as_str()
+        .unwrap_or("")
+        .contains("deploys take a week"));
+}
+
+#[test]
+fn constraints_and_flags() {
+    holds(
+        &["we're air-gapped and SOC2", "SOC 2 + airgapped clusters"],
+        json!({"constraints": ["air_gapped", "soc2"]}),
+    );
+    holds(
+        &[
+            "devs should never see kubernetes",
+            "hide k8s from developers",
+            "app teams shouldn't have to touch yaml",
+        ],
+        json!({"hide_kubernetes": true}),
+    );
+    holds(
+        &["data must stay in the EU (GDPR)"],
+        json!({"constraints": ["gdpr", "data_residency"]}),
+    );
+    holds(&["greenfield, nothing yet"], json!({"greenfield": true}));
+}
+
+#[test]
+fn merging_newer_facts_win_and_sets_union() {
+    let r = reader();
+    let mut p = r.read(
+        "we run Argo CD, 3 environments: dev, staging, prod; PCI",
+        &Source::Message,
+    );
+    let newer = r.read(
+        "actually we use Flux. only prod. also SOC 2",
+        &Source::Attachment("notes.md".into()),
+    );
+    merge(&mut p, newer);
+    assert_eq!(p.runs(crate::profile::Category::Gitops), Some("Flux"));
+    assert_eq!(
+        p.environments.as_ref().map(|f| f.value.clone()),
+        Some(vec!["prod".to_string()])
+    );
+    assert!(p.has(crate::profile::Constraint::Pci) && p.has(crate::profile::Constraint::Soc2));
+    // A wanted tool that is later run leaves the wanted list.
+    let mut q = r.read("set up Backstage for us", &Source::Message);
+    merge(&mut q, r.read("stack: Backstage", &Source::Message));
+    assert!(q.wanted.is_empty());
+    assert_eq!(q.runs(crate::profile::Category::Portal), Some("Backstage"));
+    // "none" gives way to a real constraint.
+    let mut c = r.read("constraints: none", &Source::Message);
+    merge(&mut c, r.read("oh, HIPAA applies", &Source::Message));
+    assert_eq!(
+        c.constraints.keys().map(|k| k.id()).collect::<Vec<_>>(),
+        vec!["hipaa"]
+    );
+}
+
+#[test]
+fn inputs_are_short_views_of_the_profile() {
+    let r = reader();
+    let p = r.read(
+        "12 app teams; pain: tickets for everything; first: ship a service; existing: GitHub Actions; constraints: none",
+        &Source::Message,
+    );
+    let i = r.inputs(&p);
+    assert_eq!(i.consumer_teams.as_deref(), Some("12 app teams"));
+    assert_eq!(i.top_pain.as_deref(), Some("tickets for everything"));
+    assert_eq!(i.first_capabilities.as_deref(), Some("ship a service"));
+    assert_eq!(i.existing_stack.as_deref(), Some("GitHub Actions (CI)"));
+    assert_eq!(i.constraints.as_deref(), Some("none"));
+    assert_eq!(r.inputs(&Profile::default()), Inputs::default());
+    let g = Profile {
+        greenfield: Some(Fact::new(true, Source::Message)),
+        ..Profile::default()
+    };
+    assert!(r.inputs(&g).existing_stack.is_some());
+}
+
+#[test]
+fn bad_data_gives_clear_errors() {
+    let good = include_str!("../../../../config/reading.toml");
+    let e = Reader::parse("nonsense = [").expect_err("not toml");
+    assert_eq!(e.file, "config/reading.toml");
+    let bad = good.replace("category = \"gitops\"", "category = \"gitopz\"");
+    let e = Reader::parse(&bad).expect_err("unknown category");
+    assert!(e.message.contains("gitopz"), "{}", e.message);
+    let bad = good.replace("re = 'kyverno|kyvern|kiverno'", "re = 'kyverno('");
+    let e = Reader::parse(&bad).expect_err("bad regex");
+    assert!(e.message.contains("Kyverno"), "{}", e.message);
+}
+
+#[test]
+fn odd_input_never_panics() {
+    let r = reader();
+    for t in [
+        "",
+        "\n\n",
+        ":",
+        "pain:",
+        "1.",
+        "1) 2) 3)",
+        "é ü ß 日本 🙂: x",
+        "a.b.c...",
+        "stack:\n- \n-",
+        "~~~ 999999999999 teams",
+    ] {
+        let _ = r.read(t, &Source::Message);
+    }
+}

@@ -213,6 +213,7 @@ pub struct Engine {
     limits: Limits,
     approver_roles: Vec<String>,
     turns: Turns,
+    reader: read::Reader,
 }
 
 impl Engine {
@@ -250,6 +251,7 @@ impl Engine {
             limits,
             approver_roles,
             turns: Turns::parse(Turns::EMBEDDED)?,
+            reader: read::Reader::parse(read::Reader::EMBEDDED)?,
         })
     }
 
@@ -338,7 +340,7 @@ impl Engine {
             };
         };
         let spec = self.spec(eng.mode);
-        let inputs = eng
+        let mut inputs: BTreeMap<Slot, InputView> = eng
             .inputs
             .iter()
             .filter_map(|(slot, items)| {
@@ -357,6 +359,12 @@ impl Engine {
                 ))
             })
             .collect();
+        for (slot, value) in self.profile_views(eng) {
+            inputs.entry(slot).or_insert(InputView {
+                value,
+                source: Source::Message,
+            });
+        }
         let (profile, profile_sources) = eng.profile.contract();
         let mut view = View {
             mode: Some(eng.mode),
@@ -399,7 +407,24 @@ impl Engine {
             .inputs
             .iter()
             .copied()
-            .filter(|s| !eng.knows(*s))
+            .filter(|s| !eng.knows(*s) && !read::knows(&eng.profile, *s))
+            .collect()
+    }
+
+    /// The Phase 1 reader (`config/reading.toml`).
+    pub fn reader(&self) -> &read::Reader {
+        &self.reader
+    }
+
+    /// The inputs the typed profile answers where no recognised item does: the five Phase 1 inputs
+    /// as views of the profile, for the slots the items leave empty.
+    pub(crate) fn profile_views(&self, eng: &Engagement) -> BTreeMap<Slot, String> {
+        let views = self.reader.inputs(&eng.profile);
+        Slot::ALL
+            .into_iter()
+            .zip(views.by_id())
+            .filter(|(slot, _)| !eng.knows(*slot) && read::knows(&eng.profile, *slot))
+            .filter_map(|(slot, (_, v))| Some((slot, v?.to_string())))
             .collect()
     }
 
@@ -410,7 +435,7 @@ impl Engine {
         let k = &self.kb;
         let mut plan = Plan::build(k, eng, spec);
         let mut doc = format!("# {}: {}\n\n", k.ui("export.title"), spec.title);
-        doc.push_str(&render::heard(k, eng));
+        doc.push_str(&render::heard(k, eng, &self.profile_views(eng)));
         doc.push_str("\n\n");
         let reached = |p: u8| {
             spec.phases.contains(&p)

@@ -1,6 +1,7 @@
 //! Rendering: the Markdown the bot posts for each phase, the restatements and the exported plan.
 //! Every English word comes from the knowledge base; this module only arranges it.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::plan::{Checklist, Decision, Plan};
@@ -35,11 +36,15 @@ fn values(items: &[super::state::Item]) -> String {
 }
 
 /// "What I heard": one line per known input, with sources.
-pub fn heard(k: &Knowledge, eng: &Engagement) -> String {
+pub fn heard(k: &Knowledge, eng: &Engagement, profile: &BTreeMap<Slot, String>) -> String {
     let mut s = String::new();
     for slot in Slot::ALL {
         let items = eng.items(slot);
         if items.is_empty() {
+            // What the typed profile read for this input (its source is the message).
+            if let Some(v) = profile.get(&slot) {
+                let _ = writeln!(s, "- **{}**: {}", slot_name(k, slot), echo(v));
+            }
             continue;
         }
         let _ = writeln!(s, "- **{}**: {}", slot_name(k, slot), values(items));

@@ -12,12 +12,13 @@ use crate::{Attachment, Effect};
 
 impl Cx<'_> {
     pub(crate) fn correction(&mut self, text: &str, attachments: &[Attachment]) {
-        let kept = self.eng().map(|e| e.inputs.clone());
+        let kept = self.eng().map(|e| (e.inputs.clone(), e.profile.clone()));
         let (changes, notes, _) = self.take_inputs(text, attachments);
         if changes.is_empty() {
             // Nothing changed for the user (at most a source): keep the stored state as it was.
-            if let (Some(eng), Some(kept)) = (self.eng_mut(), kept) {
-                eng.inputs = kept;
+            if let (Some(eng), Some((inputs, profile))) = (self.eng_mut(), kept) {
+                eng.inputs = inputs;
+                eng.profile = profile;
             }
             let mut msg = notes.join("\n\n");
             if !msg.is_empty() {
@@ -42,10 +43,11 @@ impl Cx<'_> {
                 // At a gate a correction posts only the rows that changed, when the renderer can
                 // say which (Phase 2); otherwise the phase is shown again.
                 let only_changed = match (self.eng(), kept) {
-                    (Some(eng), Some(kept)) => {
+                    (Some(eng), Some((inputs, profile))) => {
                         let spec = self.e.spec(eng.mode).clone();
                         let mut before = eng.clone();
-                        before.inputs = kept;
+                        before.inputs = inputs;
+                        before.profile = profile;
                         render::correction(self.k(), &before, eng, &spec, phase)
                     }
                     _ => String::new(),

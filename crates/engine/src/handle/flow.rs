@@ -86,7 +86,10 @@ impl Cx<'_> {
         } else {
             // Modes without Phase 1 take what the first message said and fill the rest.
             self.default_unknowns(&NO_PHASE1_DEFAULTS);
-            let heard = self.eng().map(|e| render::heard(k, e)).unwrap_or_default();
+            let heard = self
+                .eng()
+                .map(|e| render::heard(k, e, &self.e.profile_views(e)))
+                .unwrap_or_default();
             first.push_str("\n\n");
             first.push_str(&heard);
             // One reply: the mode, why, what was understood, then the phase itself (packed into
@@ -140,7 +143,7 @@ impl Cx<'_> {
         }
         if !missing.is_empty() {
             // At the gate the restatement below says it all; before it, say what is known so far.
-            msg.push_str(&render::heard(k, eng));
+            msg.push_str(&render::heard(k, eng, &self.e.profile_views(eng)));
         }
         if missing.is_empty() {
             let spec = self.e.spec(eng.mode);

@@ -5,11 +5,13 @@
 use super::Cx;
 use crate::extract::{apply, Change, Hit};
 use crate::knowledge::{fill, Knowledge};
+use crate::profile::Profile;
 use crate::recon;
 use crate::render;
 use crate::state::{Slot, Source};
 use crate::text::{clean, echo};
 use crate::Attachment;
+use serde_json::Value;
 
 /// The longest attachment name shown, in characters.
 const NAME_KEEP: usize = 80;
@@ -41,6 +43,107 @@ pub(crate) fn diff(k: &Knowledge, changes: &[Change]) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Numbered answers ("2. ship a service") to the grouped Phase 1 question answer its questions in
+/// the order they were asked: each number becomes that input's label ("first: ship a service"), so
+/// the reader files it under the right input. A single numbered line is read on its own words: the numbering may be an earlier question's.
+fn relabel(text: &str, asked: &[Slot]) -> String {
+    let numbered = |line: &str| {
+        let t = line.trim_start();
+        let d = t.bytes().take_while(u8::is_ascii_digit).count();
+        d > 0 && t[d..].starts_with(['.', ')', ':'])
+    };
+    if asked.is_empty() {
+        return text.to_string();
+    }
+    let grouped = text.lines().filter(|l| numbered(l)).count() >= 2;
+    text.lines()
+        .map(|line| {
+            let t = line.trim_start();
+            let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+            let rest = &t[digits..];
+            let number = t[..digits].parse::<usize>().ok();
+            match (number, rest.strip_prefix(['.', ')', ':'])) {
+                (Some(_), Some(answer)) if !grouped => answer.trim().to_string(),
+                (Some(n), Some(answer)) if (1..=asked.len()).contains(&n) => {
+                    let label = match asked[n - 1] {
+                        Slot::ConsumerTeams => "teams",
+                        Slot::TopPain => "pain",
+                        Slot::FirstCapabilities => "first",
+                        Slot::ExistingStack => "stack",
+                        Slot::Constraints => "constraints",
+                    };
+                    format!("{label}: {}", answer.trim())
+                }
+                _ => line.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The profile facts that no Phase 1 input shows, as diff lines (`environments: dev → prod`), each
+/// under the input it belongs to.
+fn hidden_changes(before: &Profile, after: &Profile) -> Vec<(&'static str, Change)> {
+    let (b, _) = before.contract();
+    let (a, _) = after.contract();
+    let show = |v: Option<&Value>, arrow: &str| -> Vec<String> {
+        match v {
+            None => vec![],
+            Some(Value::Array(xs)) => vec![xs
+                .iter()
+                .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
+                .collect::<Vec<_>>()
+                .join(arrow)],
+            Some(Value::Object(m)) => vec![m
+                .iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{k} {}",
+                        v.as_str().map_or_else(|| v.to_string(), str::to_string)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ")],
+            Some(Value::String(s)) => vec![s.replace('_', " ")],
+            Some(v) => vec![v.to_string()],
+        }
+    };
+    [
+        ("environments", Slot::ExistingStack, " → "),
+        ("accounts", Slot::ExistingStack, ", "),
+        ("clusters", Slot::ExistingStack, ", "),
+        ("stack", Slot::ExistingStack, ", "),
+        ("wanted", Slot::ExistingStack, ", "),
+        ("greenfield", Slot::ExistingStack, ", "),
+        ("teams", Slot::ConsumerTeams, ", "),
+        ("engineers", Slot::ConsumerTeams, ", "),
+        ("tenancy", Slot::ConsumerTeams, ", "),
+        ("ml_data_consumers", Slot::ConsumerTeams, ", "),
+        ("pain", Slot::TopPain, ", "),
+        ("capabilities", Slot::FirstCapabilities, ", "),
+        ("constraints", Slot::Constraints, ", "),
+        ("hide_kubernetes", Slot::Constraints, ", "),
+    ]
+    .into_iter()
+    .filter(|(key, _, _)| b.get(*key) != a.get(*key))
+    .map(|(key, slot, arrow)| {
+        let label = |v: Vec<String>| {
+            v.into_iter()
+                .map(|x| format!("{} {x}", key.replace('_', " ")))
+                .collect()
+        };
+        (
+            key,
+            Change {
+                slot,
+                before: label(show(b.get(key), arrow)),
+                after: label(show(a.get(key), arrow)),
+            },
+        )
+    })
+    .collect()
 }
 
 impl Cx<'_> {
@@ -147,17 +250,65 @@ impl Cx<'_> {
         let asked = self.eng().map(|e| e.asked.clone()).unwrap_or_default();
         let (found, notes) = self.read_attachments(attachments, &asked);
         let text_hits = self.e.extractor.extract(text, &asked);
+        // The typed profile: what the reader finds in the text, folded into what was read before.
+        // Numbered answers answer the questions in the order they were asked.
+        let reading = self.e.reader.read(&relabel(text, &asked), &Source::Message);
+        let facts = reading.contract().1.len();
+        let views_before = self
+            .eng()
+            .map(|e| self.e.profile_views(e))
+            .unwrap_or_default();
         let Some(eng) = self.eng_mut() else {
             return (vec![], notes, 0);
         };
         let mut changes = Vec::new();
-        let mut n = text_hits.len();
+        let mut n = text_hits.len() + facts;
         for (source, hits) in &found {
             n += hits.len();
             changes.extend(apply(&mut eng.inputs, hits, source));
         }
         // The message text wins over attachments when both speak.
         changes.extend(apply(&mut eng.inputs, &text_hits, &Source::Message));
+        let profile_before = eng.profile.clone();
+        crate::read::merge(&mut eng.profile, reading);
+        let profile_changed = eng.profile != profile_before;
+        // An input answered only by the profile changes like any other: shown in the diff.
+        if profile_changed {
+            let views_after = self
+                .eng()
+                .map(|e| self.e.profile_views(e))
+                .unwrap_or_default();
+            for slot in Slot::ALL {
+                let (b, a) = (views_before.get(&slot), views_after.get(&slot));
+                if b != a && !changes.iter().any(|c| c.slot == slot) {
+                    changes.push(Change {
+                        slot,
+                        before: b.cloned().into_iter().collect(),
+                        after: a.cloned().into_iter().collect(),
+                    });
+                }
+            }
+            // Facts the restatement does not show as an input (environments, accounts, tenancy,
+            // clusters, wanted tools) still change the plan: each changed one is a line of the diff.
+            let after = self.eng().map(|e| e.profile.clone()).unwrap_or_default();
+            let shown: Vec<Slot> = changes.iter().map(|c| c.slot).collect();
+            // Facts no input view shows are always listed; the others only when their input's
+            // line did not already change (so every change of the profile is said and saved).
+            let never_shown = [
+                "environments",
+                "accounts",
+                "clusters",
+                "wanted",
+                "tenancy",
+                "hide_kubernetes",
+            ];
+            changes.extend(
+                hidden_changes(&profile_before, &after)
+                    .into_iter()
+                    .filter(|(key, c)| never_shown.contains(key) || !shown.contains(&c.slot))
+                    .map(|(_, c)| c),
+            );
+        }
         (changes, notes, n)
     }
 }

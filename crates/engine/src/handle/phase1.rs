@@ -41,7 +41,7 @@ impl Cx<'_> {
             }
         }
         let after = self.eng().map(|e| e.inputs.clone()).unwrap_or_default();
-        if before == after {
+        if before == after && changes.is_empty() {
             let mut msg = notes.join("\n\n");
             if !msg.is_empty() {
                 msg.push_str("\n\n");

@@ -54,7 +54,7 @@ impl Cx<'_> {
                 ),
             ],
         );
-        let heard = render::heard(k, eng);
+        let heard = render::heard(k, eng, &self.e.profile_views(eng));
         self.say(format!("{text}\n\n{heard}"));
     }
 }

@@ -564,6 +564,12 @@ impl Reader {
                     .and_then(|c| self.number(&c["n"]));
             }
             for m in self.ml_data.find_iter(t) {
+                // In an answer about first capabilities an ML job is what to enable, not who
+                // consumes the platform, unless it names people.
+                let people = ["team", "scientist", "engineer", "people", "folks", "squad", "user"];
+                if seg.kind == Kind::First && !people.iter().any(|w| m.as_str().contains(w)) {
+                    continue;
+                }
                 let rest = t[m.end()..].trim_start();
                 let zero = rest.starts_with(": none")
                     || rest.starts_with(": 0")

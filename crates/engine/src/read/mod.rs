@@ -24,7 +24,7 @@ use serde::Deserialize;
 use crate::error::LoadError;
 use crate::profile::{AccountModel, Capability, Category, Constraint, TeamKind, Tenancy};
 use segment::{Kind, Segmenter};
-pub use view::{merge, Inputs};
+pub use view::{knows, merge, Inputs};
 
 const FILE: &str = "config/reading.toml";
 
@@ -286,7 +286,10 @@ fn bounded(s: &str) -> String {
 }
 
 impl Reader {
-    /// Parses and validates `config/reading.toml` text.
+    /// The project's `config/reading.toml`, compiled in.
+    pub const EMBEDDED: &'static str = include_str!("../../../../config/reading.toml");
+
+    /// Compiles and validates a `config/reading.toml` text.
     pub fn parse(text: &str) -> Result<Reader, LoadError> {
         let err = |m: String| LoadError::new(FILE, m);
         let f: File = toml::from_str(text).map_err(|e| err(e.to_string()))?;

@@ -2,6 +2,24 @@
 
 use super::Reader;
 use crate::profile::{Constraint, Profile, TeamKind};
+use crate::state::Slot;
+
+/// True when the profile answers a Phase 1 input: consumer teams (counts, engineers, ML/data
+/// consumers), the top pain, first capabilities, the existing stack (a tool run today, or greenfield)
+/// or constraints. Environments, accounts and wanted tools alone answer none of them.
+pub fn knows(p: &Profile, slot: Slot) -> bool {
+    match slot {
+        Slot::ConsumerTeams => {
+            !p.teams.is_empty() || p.engineers.is_some() || p.ml_data_consumers.is_some()
+        }
+        Slot::TopPain => p.pain.is_some(),
+        Slot::FirstCapabilities => !p.capabilities.is_empty(),
+        Slot::ExistingStack => {
+            !p.stack.is_empty() || p.greenfield.as_ref().is_some_and(|g| g.value)
+        }
+        Slot::Constraints => !p.constraints.is_empty(),
+    }
+}
 
 /// Folds a newer reading into `into`: for the same key the newer fact wins; sets (capabilities,
 /// constraints) are united. Naming a tool as run removes it from the wanted tools of its category, and

@@ -49,9 +49,14 @@ impl Cx<'_> {
             .find(|s| missing.contains(s))
             .or_else(|| missing.first().copied());
         let (changes, mut notes, n) = self.take_inputs(text, attachments);
-        if let (0, true, Some(slot)) = (n, changes.is_empty() && !text.is_empty(), first) {
+        if let (0, true, Some(slot)) = (
+            n,
+            changes.is_empty() && !text.is_empty() && attachments.is_empty(),
+            first,
+        ) {
             // The answer matched nothing we know: rather than ask the same question again, take it
-            // as the first open input in the user's words, and say so.
+            // as the first open input in the user's words, and say so (a message that brings a
+            // file is about the file, and is never taken this way).
             let mut hits = Vec::new();
             self.e.extractor.answer(slot, text, &mut hits);
             let took = self

@@ -94,7 +94,6 @@ impl Cx<'_> {
             return;
         }
         self.changed = true;
-        let mut notes = notes;
         // An answer that also asks about a concept ("30 teams. what is kro?") gets both.
         let asked = text
             .split(['\n', '.', ';', '!'])

@@ -4,8 +4,8 @@
 //!
 //! * [`Command`] is the one table of command names: console, replay and Discord take names, parsing
 //!   and help (`help.<name>` in `replies/ui.toml`) from it.
-//! * [`Turns`] holds the turn patterns of `config/turns.toml` (confirm, back, start over, question,
-//!   advice, correction), loaded and validated like the routing table.
+//! * [`Turns`] holds the turn patterns of `config/turns.toml` (confirm, back, start over, go on,
+//!   question, advice, correction), loaded and validated like the routing table.
 //! * [`parse`] turns an [`Event`] into an [`Input`]: over-long messages, commands (given, or typed as
 //!   chat), and messages with the [`Turn`] their text reads as.
 
@@ -165,6 +165,8 @@ pub enum Turn {
     Back,
     /// "yes", "lgtm", "👍".
     Confirm,
+    /// "just go ahead", "use your defaults", "skip the rest": go on with what the bot has.
+    GoOn,
     /// A question (not a correction phrased with a question mark).
     Question,
     /// Anything else: an answer, a correction, a request.
@@ -205,6 +207,7 @@ pub struct Turns {
     confirm: Regex,
     start_over: Regex,
     back: Regex,
+    go_on: Regex,
     question: Regex,
     advice: Regex,
     correction: Regex,
@@ -217,6 +220,7 @@ struct TurnsFile {
     confirm: String,
     start_over: String,
     back: String,
+    go_on: String,
     question: String,
     advice: String,
     correction: String,
@@ -266,6 +270,7 @@ impl Turns {
             confirm: re("confirm", &f.confirm)?,
             start_over: re("start_over", &f.start_over)?,
             back: re("back", &f.back)?,
+            go_on: re("go_on", &f.go_on)?,
             question: re("question", &f.question)?,
             advice: re("advice", &f.advice)?,
             correction: re("correction", &f.correction)?,
@@ -297,6 +302,9 @@ impl Turns {
         }
         if self.confirm.is_match(text) {
             return Turn::Confirm;
+        }
+        if self.go_on.is_match(text) {
+            return Turn::GoOn;
         }
         // "should we switch to Flux?" asks for advice; "actually we use Flux" corrects.
         if self.question.is_match(text)
@@ -420,6 +428,52 @@ mod tests {
         assert_eq!(t.classify("actually we use Flux", false), Turn::Other);
         assert_eq!(t.classify("we use flux now?", false), Turn::Other);
         assert_eq!(t.classify("yes", true), Turn::Other, "attachments answer");
+    }
+
+    #[test]
+    fn questions_naming_the_teams_own_tools_are_questions() {
+        let t = turns();
+        for q in [
+            "why kargo if we're on flux?",
+            "why not flagger, we already run istio?",
+            "would crossplane fit since we have terraform?",
+            // Paraphrases.
+            "why do you pick kargo when we are on flux?",
+            "how does kargo fit if we're using flux?",
+            "is crossplane worth it given we have terraform already?",
+            "what does flagger add, we run istio?",
+            "could we keep terraform instead of crossplane?",
+        ] {
+            assert_eq!(t.classify(q, false), Turn::Question, "{q}");
+        }
+        // Corrections stay corrections.
+        assert_eq!(t.classify("actually we're on flux", false), Turn::Other);
+        assert_eq!(t.classify("we use flux now?", false), Turn::Other);
+        assert_eq!(t.classify("we run istio, not linkerd", false), Turn::Other);
+    }
+
+    #[test]
+    fn going_on_with_what_the_bot_has() {
+        let t = turns();
+        for g in [
+            "just go ahead",
+            "use your defaults",
+            "skip the rest",
+            "good enough, continue",
+            // Paraphrases.
+            "Just go ahead please.",
+            "ok, go on with what you have",
+            "carry on with your assumptions",
+            "make your own assumptions for the rest",
+            "fill in the gaps yourself",
+            "that's all we know, proceed anyway",
+            "use the defaults for the rest",
+        ] {
+            assert_eq!(t.classify(g, false), Turn::GoOn, "{g}");
+        }
+        assert_eq!(t.classify("go ahead", false), Turn::Confirm);
+        assert_eq!(t.classify("30 app teams", false), Turn::Other);
+        assert_eq!(t.classify("we skip tests in CI", false), Turn::Other);
     }
 
     #[test]

@@ -68,9 +68,25 @@ impl Cx<'_> {
         self.enter(next, Some(note));
     }
 
-    /// "Nothing to confirm yet": a confirmation while Phase 1 inputs are still missing.
+    /// "Nothing to confirm yet": a confirmation while Phase 1 inputs are still missing. It says what
+    /// is missing and that "just go ahead" goes on with assumptions; the owner's second confirmation
+    /// in a row (nothing else changed in between) is taken as that, so the same message never comes
+    /// twice in a row.
     pub(crate) fn answer_inputs_first(&mut self) {
         let k = self.k();
+        let early = k.ui("audit.confirm_early");
+        let again = self
+            .eng()
+            .and_then(|e| e.audit.last())
+            .is_some_and(|a| a.turn == self.st.turn && a.action == early && a.user == self.user);
+        if again && self.authorised() {
+            self.go_on("", &[]);
+            return;
+        }
+        if self.authorised() {
+            self.changed = true;
+            self.audit(early.to_string());
+        }
         let missing: Vec<String> = self
             .eng()
             .map(|eng| self.e.missing(eng))
@@ -157,10 +173,33 @@ mod tests {
     #[test]
     fn during_phase1_it_lists_what_is_missing() {
         let s = press(&in_phase1(), "alice", None);
-        assert!(!s.changed);
         assert!(!text(&s).is_empty());
+        assert_eq!(s.state.engaged().map(|e| e.stage), Some(Stage::Inputs));
         let s = press(&ThreadState::default(), "alice", None);
         assert_eq!(text(&s), engine().knowledge().ui("status.none"));
+    }
+
+    #[test]
+    fn confirming_twice_while_inputs_are_missing_goes_on_with_assumptions() {
+        let st = in_phase1();
+        let once = press(&st, "alice", None);
+        assert_eq!(once.state.engaged().map(|e| e.stage), Some(Stage::Inputs));
+        // A typed "yes" and a pressed Confirm alike: never the same message twice in a row.
+        for twice in [
+            press(&once.state, "alice", None),
+            say(&once.state, "alice", "yes"),
+        ] {
+            assert_ne!(text(&twice), text(&once));
+            assert_eq!(twice.state.open_gate(), Some(1), "{}", text(&twice));
+            assert!(text(&twice).contains(engine().knowledge().ui("assumed.constraints")));
+        }
+        // Something in between (an answer) starts the count again.
+        let answered = say(&once.state, "alice", "pain: tickets for everything");
+        let after = press(&answered.state, "alice", None);
+        assert_eq!(after.state.engaged().map(|e| e.stage), Some(Stage::Inputs));
+        // An outsider never goes on for the owner, and changes nothing.
+        let out = press(&once.state, "mallory", None);
+        assert_eq!(out.state, once.state);
     }
 
     #[test]

@@ -126,6 +126,60 @@ impl Cx<'_> {
         }
     }
 
+    /// "Just go ahead" during Phase 1: what the message says is taken, every input still missing
+    /// becomes an assumption stated at the gate (`assumed.<input>`), and the Phase 1 gate opens.
+    /// Only the owner or an approver may.
+    pub(crate) fn go_on(&mut self, text: &str, attachments: &[Attachment]) {
+        if self.eng().is_none() {
+            self.no_engagement();
+            return;
+        }
+        if !self.authorised() {
+            self.deny("confirm");
+            return;
+        }
+        let (changes, notes, _) = self.take_inputs(text, attachments);
+        let k = self.k();
+        let missing = self.eng().map(|e| self.e.missing(e)).unwrap_or_default();
+        let mut lines = Vec::new();
+        if let Some(eng) = self.eng_mut() {
+            for slot in &missing {
+                let key = match slot {
+                    Slot::ExistingStack => "stack:none",
+                    Slot::Constraints => "constraint:none",
+                    Slot::TopPain => "pain:other",
+                    Slot::ConsumerTeams => "consumers:text",
+                    Slot::FirstCapabilities => "cap:ship_service",
+                };
+                let label = k.ui(&format!("assumed.{}", slot.id())).to_string();
+                lines.push(format!("- {}: {}", render::slot_name(k, *slot), label));
+                eng.inputs.insert(
+                    *slot,
+                    vec![Item {
+                        key: key.to_string(),
+                        label,
+                        source: Source::Default,
+                    }],
+                );
+            }
+        }
+        self.changed = true;
+        if !missing.is_empty() {
+            let ids: Vec<&str> = missing.iter().map(|s| s.id()).collect();
+            let action = fill(k.ui("audit.go_on"), &[("slots", &ids.join(", "))]);
+            self.audit(action);
+        }
+        let mut msg = notes;
+        if !lines.is_empty() {
+            msg.push(fill(
+                k.ui("phase1.assumed"),
+                &[("assumed", &lines.join("\n"))],
+            ));
+        }
+        let prefix = msg.join("\n\n");
+        self.ask_or_gate(prefix, &changes);
+    }
+
     /// Phase 1: ask all missing inputs in one message, or restate and open the gate.
     pub(crate) fn ask_or_gate(&mut self, prefix: String, changes: &[Change]) {
         let k = self.k();

@@ -1,8 +1,15 @@
 //! A message inside an engagement, by what it awaits: during Phase 1 it goes to the
-//! [Phase 1 answer](super::phase1); at a gate a "yes" confirms (as [`confirm`](super::confirm), stale
-//! check included), at
-//! the final reaction it thanks; a question is [answered within](super::question); anything else is
-//! a [correction](super::correction).
+//! [Phase 1 answer](super::phase1). At a gate or the final reaction a turn is classified by the
+//! patterns of `config/turns.toml` (see [`Turn`]):
+//!
+//! * confirmation ("yes", or "just go ahead"): confirms the gate (as [`confirm`](super::confirm),
+//!   stale check included); at the final reaction it thanks;
+//! * back / start over: handled before this, as the commands;
+//! * question (also one naming the team's own tools, "why kargo if we're on flux?"): [answered
+//!   within](super::question), the gate shown again, nothing changed;
+//! * anything else is read as a [correction](super::correction): when it changes an input the diff
+//!   is shown and what changed re-rendered; when it changes nothing it is off-topic, and a short
+//!   reminder of what the gate waits for is all it gets (the state is kept as it was).
 
 use super::Cx;
 use crate::input::Turn;
@@ -22,8 +29,8 @@ impl Cx<'_> {
         };
         match (stage, turn) {
             (Stage::Inputs, _) => self.phase1_answer(text, turn, attachments),
-            (Stage::Gate { .. }, Turn::Confirm) => self.confirm(gate),
-            (Stage::Reaction { .. }, Turn::Confirm) => self.say_ui("reaction.thanks"),
+            (Stage::Gate { .. }, Turn::Confirm | Turn::GoOn) => self.confirm(gate),
+            (Stage::Reaction { .. }, Turn::Confirm | Turn::GoOn) => self.say_ui("reaction.thanks"),
             (_, Turn::Question) => self.question(text),
             _ => self.correction(text, attachments),
         }

@@ -1,7 +1,9 @@
-//! An answer during Phase 1: the facts it names fill the open inputs (a single open question takes
-//! an unrecognised answer as is); a question that names no fact is answered and the questions are
-//! asked again; a "yes" says what is still missing; an answer that matches nothing says so. When
-//! every input is known the Phase 1 gate opens.
+//! An answer during Phase 1: the facts it names fill the open inputs; a question that names no fact
+//! is answered and the questions are asked again; a "yes" says what is still missing (twice in a
+//! row: goes on); "just go ahead" turns what is missing into stated assumptions and opens the gate.
+//! An answer that matches nothing is never asked again: it is taken as the first open input, in the
+//! user's words, and the reply says so ("I took '...' as your consumer teams"), so it can be
+//! corrected. When every input is known the Phase 1 gate opens.
 
 use super::Cx;
 use crate::concepts;
@@ -10,7 +12,11 @@ use crate::input::Turn;
 use crate::knowledge::fill;
 use crate::render;
 use crate::state::{Mode, Source};
+use crate::text::echo;
 use crate::Attachment;
+
+/// How much of an answer taken as free text the reply quotes, in characters.
+const TOOK_SHOWN: usize = 80;
 
 impl Cx<'_> {
     pub(crate) fn phase1_answer(&mut self, text: &str, turn: Turn, attachments: &[Attachment]) {
@@ -22,6 +28,10 @@ impl Cx<'_> {
             self.answer_inputs_first();
             return;
         }
+        if turn == Turn::GoOn {
+            self.go_on(text, attachments);
+            return;
+        }
         if turn == Turn::Question && self.e.extractor.extract(text, &[]).is_empty() {
             let mut a = self.answer_within(text);
             a.push_str("\n\n");
@@ -30,14 +40,43 @@ impl Cx<'_> {
             return;
         }
         let before = eng.inputs.clone();
-        let single = self.e.missing(eng);
-        let (changes, notes, n) = self.take_inputs(text, attachments);
-        if n == 0 && changes.is_empty() && single.len() == 1 && !text.is_empty() {
-            // One question open and the answer matched nothing we know: it is the answer.
+        let missing = self.e.missing(eng);
+        // The first open input, in the order the questions were asked.
+        let first = eng
+            .asked
+            .iter()
+            .copied()
+            .find(|s| missing.contains(s))
+            .or_else(|| missing.first().copied());
+        let (changes, mut notes, n) = self.take_inputs(text, attachments);
+        if let (0, true, Some(slot)) = (
+            n,
+            changes.is_empty() && !text.is_empty() && attachments.is_empty(),
+            first,
+        ) {
+            // The answer matched nothing we know: rather than ask the same question again, take it
+            // as the first open input in the user's words, and say so (a message that brings a
+            // file is about the file, and is never taken this way).
             let mut hits = Vec::new();
-            self.e.extractor.answer(single[0], text, &mut hits);
-            if let Some(eng) = self.eng_mut() {
-                let _ = apply(&mut eng.inputs, &hits, &Source::Message);
+            self.e.extractor.answer(slot, text, &mut hits);
+            let took = self
+                .eng_mut()
+                .map(|eng| apply(&mut eng.inputs, &hits, &Source::Message))
+                .unwrap_or_default();
+            if !took.is_empty() {
+                let shown: String = echo(text).chars().take(TOOK_SHOWN).collect();
+                let shown = if shown.chars().count() < echo(text).chars().count() {
+                    format!("{shown}…")
+                } else {
+                    shown
+                };
+                notes.push(fill(
+                    k.ui("phase1.took"),
+                    &[
+                        ("text", &shown),
+                        ("input", &render::slot_name(k, slot).to_lowercase()),
+                    ],
+                ));
             }
         }
         let after = self.eng().map(|e| e.inputs.clone()).unwrap_or_default();
@@ -55,7 +94,6 @@ impl Cx<'_> {
             return;
         }
         self.changed = true;
-        let mut notes = notes;
         // An answer that also asks about a concept ("30 teams. what is kro?") gets both.
         let asked = text
             .split(['\n', '.', ';', '!'])
@@ -87,11 +125,51 @@ mod tests {
     }
 
     #[test]
-    fn an_answer_that_matches_nothing_changes_nothing() {
+    fn an_answer_that_matches_nothing_is_taken_as_the_first_open_input() {
         let st = in_phase1();
-        let s = say(&st, "alice", "banana");
-        assert!(!s.changed);
-        assert_eq!(s.state, st);
+        let first = st.engaged().expect("engaged").asked[0];
+        for answer in [
+            "the folks in the payments org",
+            // Paraphrases.
+            "mostly the checkout and ledger crews",
+            "whoever ships the mobile backend",
+        ] {
+            let s = say(&st, "alice", answer);
+            assert!(s.changed, "{answer}");
+            let eng = s.state.engaged().expect("engaged");
+            assert!(eng.knows(first), "{answer}");
+            let t = text(&s);
+            assert!(t.contains(&format!("'{answer}'")), "{t}");
+            // Never the same question twice in a row.
+            let again = say(&s.state, "alice", answer);
+            assert_ne!(text(&again), t);
+        }
+    }
+
+    #[test]
+    fn going_on_states_assumptions_and_opens_the_gate() {
+        for words in ["just go ahead", "use your defaults", "skip the rest"] {
+            let st = say(&in_phase1(), "alice", "pain: tickets for everything").state;
+            let s = say(&st, "alice", words);
+            assert_eq!(s.state.open_gate(), Some(1), "{words}: {}", text(&s));
+            let t = text(&s);
+            let k = engine().knowledge();
+            assert!(t.contains(k.ui("assumed.constraints")), "{t}");
+            let eng = s.state.engaged().expect("engaged");
+            // What the user said stays theirs; only what was missing is assumed.
+            assert_eq!(
+                eng.items(Slot::TopPain)[0].source,
+                crate::state::Source::Message
+            );
+            assert_eq!(
+                eng.items(Slot::Constraints)[0].source,
+                crate::state::Source::Default
+            );
+            // An outsider cannot go on for the owner.
+            let out = say(&st, "mallory", words);
+            assert_eq!(out.state, st);
+            assert!(denied(&out));
+        }
     }
 
     #[test]
@@ -106,7 +184,12 @@ mod tests {
     fn yes_during_phase1_says_what_is_missing() {
         let st = in_phase1();
         let s = say(&st, "alice", "yes");
-        assert!(!s.changed);
+        // Only the audit trail records it (so that a second "yes" in a row goes on).
+        assert_eq!(
+            s.state.engaged().map(|e| &e.inputs),
+            st.engaged().map(|e| &e.inputs)
+        );
+        assert_eq!(s.state.awaiting(), crate::state::Awaiting::Inputs);
         let slot = crate::render::slot_name(engine().knowledge(), Slot::TopPain);
         assert!(text(&s).contains(&slot), "{}", text(&s));
     }

@@ -133,7 +133,12 @@ impl Data {
                     self.deliverer.skip_followups(&f.token);
                 }
             }
-            self.deliverer.kick(key);
+            // A slash command's public replies are follow-ups of its acknowledgement: when nothing
+            // has acknowledged it yet, the caller acknowledges first and then starts the delivery
+            // (a follow-up posted before the acknowledgement is refused by Discord).
+            if acked || followup.is_none() {
+                self.deliverer.kick(key);
+            }
         } else {
             show_gate(&self.shown_gates, key, outcome.info.open_gate);
         }
@@ -505,8 +510,10 @@ async fn slash(ctx: Ctx<'_>, command: Command, text: Option<String>) -> Result<(
     });
     let (outcome, private, acked) = data.step(&key, ev, target, Some(ack)).await?;
     if outcome.outbox.is_some() && !acked {
-        // Public replies follow as follow-ups of this public "thinking".
-        inter.defer(http).await?;
+        // Public replies follow as follow-ups of this public "thinking", delivered once it is sent.
+        let deferred = inter.defer(http).await;
+        data.deliverer.kick(&key);
+        deferred?;
         for t in private {
             CreateInteractionResponseFollowup::new()
                 .content(t)

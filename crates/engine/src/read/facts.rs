@@ -566,7 +566,15 @@ impl Reader {
             for m in self.ml_data.find_iter(t) {
                 // In an answer about first capabilities an ML job is what to enable, not who
                 // consumes the platform, unless it names people.
-                let people = ["team", "scientist", "engineer", "people", "folks", "squad", "user"];
+                let people = [
+                    "team",
+                    "scientist",
+                    "engineer",
+                    "people",
+                    "folks",
+                    "squad",
+                    "user",
+                ];
                 if seg.kind == Kind::First && !people.iter().any(|w| m.as_str().contains(w)) {
                     continue;
                 }

@@ -528,3 +528,22 @@ fn a_route_stored_before_reasons_had_words_still_loads() {
     assert_eq!(back, t);
     assert!(back.fired.iter().any(|f| f.say == "Backstage"));
 }
+
+/// Environments named as context ("dev -> staging -> prod") do not turn a platform request into a
+/// delivery engagement; asking to promote between them does.
+#[test]
+fn an_environment_chain_is_context_and_promotion_is_the_request() {
+    for t in [
+        "we want an IDP on EKS for 30 app teams, dev -> staging -> prod",
+        "build us an internal developer platform, we run dev to staging to prod",
+        "plan our internal platform on EKS; environments are dev → prod",
+    ] {
+        assert_eq!(route(t).mode.id(), "full_build", "{t}");
+    }
+    for t in [
+        "wire promotion from dev -> staging -> prod",
+        "set up multi-stage promotion for our services, dev to staging to prod",
+    ] {
+        assert_eq!(route(t).mode.id(), "delivery", "{t}");
+    }
+}

@@ -10,6 +10,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+/// At most this many engineers, with no team count stated, are read as one team.
+const SINGLE_TEAM_MAX_ENGINEERS: u32 = 10;
+
 use serde::Serialize;
 
 use super::router::ModeSpec;
@@ -164,6 +167,16 @@ fn profile_facts(p: &Profile, k: Option<&Knowledge>) -> Vec<(String, String, Sou
         .sum();
     if let Some((_, f)) = p.teams.iter().next() {
         if total == 1 {
+            push(
+                "constraint:single_team",
+                word(k, "fact.single_team", &[]),
+                &f.source,
+            );
+        }
+    }
+    // No team count, but a headcount one team can hold ("we're 5 developers"): a single team.
+    if let (0, Some(f)) = (total, &p.engineers) {
+        if f.value <= SINGLE_TEAM_MAX_ENGINEERS {
             push(
                 "constraint:single_team",
                 word(k, "fact.single_team", &[]),
@@ -511,8 +524,10 @@ pub fn effective_profile(eng: &Engagement) -> Profile {
     if own.is_empty() {
         return p;
     }
-    for (k, v) in &own.teams {
-        p.teams.insert(*k, v.clone());
+    // The reader's team counts replace the bridge's, which cannot tell a headcount ("5
+    // developers") from a team count.
+    if !own.teams.is_empty() || own.engineers.is_some() {
+        p.teams = own.teams.clone();
     }
     macro_rules! over {
         ($($f:ident),*) => { $( if own.$f.is_some() { p.$f = own.$f.clone(); } )* };

@@ -246,15 +246,19 @@ impl Data {
         for a in &msg.attachments {
             let name = crate::engine::text::echo(&a.filename);
             if !map::is_text_attachment(&a.filename, a.content_type.as_deref()) {
-                notes.push(format!(
-                    "I skipped `{name}`: I only read text files (Markdown, YAML, JSON, plain text)."
+                notes.push(crate::knowledge::fill(
+                    &self.notice("discord.skipped_binary"),
+                    &[("name", &name)],
                 ));
                 continue;
             }
             if a.size as usize > self.cfg.max_download_bytes {
-                notes.push(format!(
-                    "I skipped `{name}`: it is larger than {} KiB.",
-                    self.cfg.max_download_bytes / 1024
+                notes.push(crate::knowledge::fill(
+                    &self.notice("discord.skipped_big"),
+                    &[
+                        ("name", &name),
+                        ("limit", &(self.cfg.max_download_bytes / 1024).to_string()),
+                    ],
                 ));
                 continue;
             }

@@ -3,6 +3,8 @@
 //! it belongs to whoever asked, even when someone else picked. Anything else is routed afresh.
 
 use super::Cx;
+use crate::knowledge::fill;
+use crate::router::Reason;
 use crate::state::{Mode, Pending};
 use crate::Attachment;
 
@@ -18,7 +20,10 @@ impl Cx<'_> {
         };
         let mut route = self.e.classify(&p.text);
         route.mode = mode;
-        route.fired.push(format!("clarified/{}", mode.id()));
+        let say = fill(self.k().ui("route.clarified"), &[("mode", mode.id())]);
+        route
+            .fired
+            .push(Reason::new(format!("clarified/{}", mode.id()), say));
         let joined = format!("{}\n{}", p.text, text);
         // The engagement belongs to whoever asked for it, even when someone else picked.
         self.user = p.user.clone();

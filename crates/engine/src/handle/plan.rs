@@ -2,6 +2,8 @@
 //! build). Over a running engagement only its owner or an approver may start a new one.
 
 use super::Cx;
+use crate::knowledge::fill;
+use crate::router::Reason;
 use crate::state::{Mode, Thread};
 use crate::Attachment;
 
@@ -31,7 +33,10 @@ impl Cx<'_> {
                 .filter_map(|(m, _)| Mode::from_id(m))
                 .find(|m| m.is_engagement())
                 .unwrap_or(Mode::FullBuild);
-            route.fired.push(format!("command/plan→{}", best.id()));
+            let say = fill(self.k().ui("route.plan_command"), &[("mode", best.id())]);
+            route
+                .fired
+                .push(Reason::new(format!("command/plan→{}", best.id()), say));
             route.mode = best;
         }
         let mode = route.mode;

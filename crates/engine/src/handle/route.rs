@@ -5,6 +5,7 @@
 
 use super::Cx;
 use crate::knowledge::fill;
+use crate::router::Reason;
 use crate::state::{Mode, Pending, Thread};
 use crate::Attachment;
 
@@ -16,7 +17,10 @@ impl Cx<'_> {
         let mut route = self.e.classify(text);
         if !route.mode.is_engagement() && attachments.iter().any(super::inputs::is_recon) {
             route.mode = Mode::FullBuild;
-            route.fired.push("attachment/recon-report".to_string());
+            let say = self.k().ui("route.recon_report").to_string();
+            route
+                .fired
+                .push(Reason::new("attachment/recon-report", say));
         }
         match route.mode {
             Mode::Unclear => {

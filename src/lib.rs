@@ -4,14 +4,22 @@
 //! workflow's routing table, runs engagements phase by phase with STOP gates, and produces an
 //! opinionated Internal Developer Platform plan for Amazon EKS.
 //!
-//! The heart is [`engine`]: a pure, deterministic state machine (`state + event -> new state +
-//! effects`, no IO, no clock, no randomness). Around it sit thin adapters that share one driver
-//! ([`bot::Bot`]: load from sled, step, flush, act): [`replay`] (the public JSONL contract),
-//! [`console`] (a terminal chat) and [`discord`] (serenity + poise).
+//! The heart is [`engine`], the separate crate `pavebot-engine` (`crates/engine`): a pure,
+//! deterministic state machine (`state + event -> new state + effects`, no IO, no clock, no
+//! randomness; Cargo enforces it, the crate has no IO dependencies). This crate is the edge around it:
 //!
-//! Domain knowledge is data in `replies/`; the routing table, the Phase 1 extractors and the
-//! Defaults table are data in `config/`. Both are compiled in and validated at start-up
-//! ([`knowledge::Knowledge`]).
+//! | module | owns |
+//! |---|---|
+//! | [`store`] | the `Store` trait: sled (group commit, schema migration, the Discord outbox) and in-memory |
+//! | [`serial`] | the dispatcher: per-thread serialisation; the only code that loads and saves state |
+//! | [`bot`] | load, step, save durably, hand back the effects and a typed summary of the thread |
+//! | [`replay`], [`console`] | the public JSONL contract and the terminal chat |
+//! | [`discord`] | serenity + poise: events, commands, ordered delivery with retries, message packing |
+//! | [`config`] | operator settings (`config/pavebot.toml`, a user file, `PAVEBOT_*` variables) |
+//!
+//! Domain knowledge is data in `replies/`; the routing table, turn patterns, the Phase 1 reader's
+//! vocabulary and the Defaults table are data in `config/`. All are compiled in and validated at
+//! start-up ([`knowledge::Knowledge`], `pavebot check`). Benchmarks live in `crates/bench`.
 
 #![warn(missing_docs)]
 

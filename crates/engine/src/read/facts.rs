@@ -308,7 +308,7 @@ impl Reader {
                 let joiner = |w: &str| {
                     matches!(
                         w,
-                        "and" | "or" | "&" | "+" | "plus" | "as" | "well" | "vs" | "versus"
+                        "and" | "or" | "&" | "+" | "plus" | "as" | "well" | "vs" | "versus" | "with"
                     )
                 };
                 let list = words.iter().all(|w| joiner(w))
@@ -539,6 +539,12 @@ impl Reader {
                     engineers = Some(engineers.map_or(n, |e| e.max(n)));
                 }
             }
+            if seg.kind == Kind::Tenants && tenants.is_none() {
+                tenants = self
+                    .bare_number
+                    .captures(t)
+                    .and_then(|c| self.number(&c["n"]));
+            }
             if seg.kind == Kind::Engineers && engineers.is_none() {
                 engineers = self
                     .bare_number
@@ -596,6 +602,8 @@ impl Reader {
                 if !scan.negated(seg, seg.start + m.start(), 3) {
                     hide = Some(true);
                 }
+            } else if self.hide_objects.is_match(t) && self.hide_distance.is_match(t) {
+                hide = Some(true);
             }
         }
         if let Some(n) = default_app {
@@ -627,9 +635,9 @@ impl Reader {
 
     fn read_environments(&self, scan: &Scan, source: &Source, p: &mut Profile) {
         let text = scan.text;
-        for seg in scan.segs.iter().filter(|s| s.kind != Kind::Pain) {
+        for seg in &scan.segs {
             let t = &text[seg.start..seg.end];
-            let mut names: Vec<(u32, String, usize, usize)> = Vec::new();
+            let mut names: Vec<(u32, String, usize, usize, bool)> = Vec::new();
             for c in self.env_names.captures_iter(t) {
                 let Some(i) =
                     (0..self.env_ranks.len()).find(|i| c.name(&format!("e{i}")).is_some())
@@ -648,9 +656,13 @@ impl Reader {
                 if names.iter().any(|n| n.0 == rank) {
                     continue;
                 }
-                names.push((rank, name, m.start(), m.end()));
+                names.push((rank, name, m.start(), m.end(), self.env_words[i]));
             }
             if names.is_empty() {
+                continue;
+            }
+            // A name that is also an ordinary word counts only beside other names.
+            if names.len() == 1 && names[0].4 && seg.kind != Kind::Environments {
                 continue;
             }
             let keyword = self.env_keyword.is_match(t);
@@ -663,6 +675,9 @@ impl Reader {
                     )
             });
             let ok = match names.len() {
+                // Environments named in a pain are still environments, when they are a list.
+                _ if seg.kind == Kind::Pain && !listed => false,
+                1 if seg.kind == Kind::Pain => false,
                 1 => {
                     let before = &t[..names[0].2];
                     let lead: String = before
@@ -684,7 +699,16 @@ impl Reader {
             if !ok {
                 continue;
             }
-            names.sort_by_key(|n| n.0);
+            // A list written from the lowest to the highest stage keeps the team's own order
+            // ("dev, perf, staging, prod"); otherwise the usual promotion order decides.
+            let lowest = names.iter().map(|n| n.0).min();
+            let highest = names.iter().map(|n| n.0).max();
+            let written = names.len() > 2
+                && names.first().map(|n| n.0) == lowest
+                && names.last().map(|n| n.0) == highest;
+            if !written {
+                names.sort_by_key(|n| n.0);
+            }
             p.environments = Some(Fact::new(
                 names.into_iter().map(|n| n.1).collect(),
                 source.clone(),
@@ -827,7 +851,7 @@ impl Reader {
         for seg in &scan.segs {
             let t = &text[seg.start..seg.end];
             let asked = match seg.kind {
-                Kind::First => true,
+                Kind::First | Kind::Wanted => true,
                 Kind::Prose => {
                     seg.after == Some(Kind::First)
                         || self.capability_ask.is_match(t)

@@ -114,6 +114,9 @@ struct MlDataFile {
 #[serde(deny_unknown_fields)]
 struct HideFile {
     yes: Vec<String>,
+    /// Kubernetes objects and words for keeping them from developers: both in one sentence say it.
+    objects: Vec<String>,
+    distance: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -130,6 +133,9 @@ struct EnvFile {
 struct EnvName {
     rank: u32,
     re: String,
+    /// The name is also an ordinary word ("sit", "live"): it counts only in a list of names.
+    #[serde(default)]
+    word: bool,
 }
 
 #[derive(Deserialize)]
@@ -238,6 +244,8 @@ pub struct Reader {
     bare_number: Regex,
     ml_data: Regex,
     hide_kubernetes: Regex,
+    hide_objects: Regex,
+    hide_distance: Regex,
     tenancy: Vec<(Tenancy, Regex)>,
     accounts: Vec<(AccountModel, Regex)>,
     account_count: Regex,
@@ -247,6 +255,7 @@ pub struct Reader {
     capabilities_bare: Vec<(Capability, Regex)>,
     env_names: Regex,
     env_ranks: Vec<u32>,
+    env_words: Vec<bool>,
     env_keyword: Regex,
     env_single: Regex,
     env_not_before: Regex,
@@ -321,7 +330,7 @@ impl Reader {
         }
         let label = re(
             &format!(
-                r"(?m)(?:^|[.;,!?|(]\s+|\s[-–—]\s+|^\s*(?:[-*•>#]+)\s*)(?:(?:and|also|then|so)\s+)?(?:\*\*|__)?(?P<lab>(?:(?:our|the|my|main|top|biggest|current|existing)\s+)*(?:{})(?:\s+(?:today|now|currently|wise|so far))?)(?:\*\*|__)?(?:\s*(?:[:=]|->|→|=>)|\s+(?:is|are)\s)\s*(?:\*\*|__)?",
+                r"(?m)(?:^|[.;,!?|(:]\s+|\s[-–—]\s+|^\s*(?:[-*•>#]+)\s*)(?:(?:and|also|then|so|honestly|frankly|basically|tbh|well|ok|okay|but|anyway)\s*,?\s+)?(?:\*\*|__)?(?P<lab>(?:(?:our|the|my|main|top|biggest|current|existing)\s+)*(?:{})(?:\s+(?:today|now|currently|wise|so far))?)(?:\*\*|__)?(?:\s*(?:[:=]|->|→|=>)|\s+(?:is|are)\s)\s*(?:\*\*|__)?",
                 label_groups.join("|")
             ),
             "labels",
@@ -663,6 +672,8 @@ impl Reader {
             bare_number,
             ml_data: alt_re(&f.ml_data.consumers, "ml_data.consumers")?,
             hide_kubernetes: alt_re(&f.hide_kubernetes.yes, "hide_kubernetes.yes")?,
+            hide_objects: alt_re(&f.hide_kubernetes.objects, "hide_kubernetes.objects")?,
+            hide_distance: alt_re(&f.hide_kubernetes.distance, "hide_kubernetes.distance")?,
             tenancy,
             accounts,
             account_count,
@@ -672,6 +683,7 @@ impl Reader {
             capabilities_bare,
             env_names,
             env_ranks: e.names.iter().map(|n| n.rank).collect(),
+            env_words: e.names.iter().map(|n| n.word).collect(),
             env_keyword: alt_re(&e.keyword, "environments.keyword")?,
             env_single: alt_re(&e.single_cue, "environments.single_cue")?,
             env_not_before: re(

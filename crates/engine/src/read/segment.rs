@@ -30,6 +30,8 @@ pub enum Kind {
     Tenancy,
     /// Engineers.
     Engineers,
+    /// External tenants (a bare number counts them).
+    Tenants,
 }
 
 impl Kind {
@@ -47,6 +49,7 @@ impl Kind {
             "clusters" => Kind::Clusters,
             "tenancy" => Kind::Tenancy,
             "engineers" => Kind::Engineers,
+            "tenants" => Kind::Tenants,
             _ => return None,
         })
     }

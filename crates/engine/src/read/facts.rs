@@ -113,8 +113,14 @@ impl Reader {
         };
         let mut p = Profile::default();
         self.read_tools(&scan, source, &mut p);
-        self.read_counts(&scan, source, &mut p);
+        let cluster_per_env = self.read_counts(&scan, source, &mut p);
         self.read_environments(&scan, source, &mut p);
+        if cluster_per_env {
+            if let Some(envs) = &p.environments {
+                let n = u32::try_from(envs.value.len()).unwrap_or(u32::MAX);
+                p.clusters = Some(Fact::new(n, source.clone()));
+            }
+        }
         self.read_layout(&scan, source, &mut p);
         self.read_constraints(&scan, source, &mut p);
         self.read_capabilities(&scan, source, &mut p);
@@ -382,7 +388,9 @@ impl Reader {
         }
     }
 
-    fn read_counts(&self, scan: &Scan, source: &Source, p: &mut Profile) {
+    /// Reads counts, ML/data consumers and hiding Kubernetes; true when "one cluster" was said per
+    /// environment (the count then follows the environments).
+    fn read_counts(&self, scan: &Scan, source: &Source, p: &mut Profile) -> bool {
         let text = scan.text;
         let mut teams: BTreeMap<TeamKind, u32> = BTreeMap::new();
         let mut default_app: Option<u32> = None;
@@ -391,12 +399,30 @@ impl Reader {
         let mut clusters: Option<u32> = None;
         let mut ml_data: Option<bool> = None;
         let mut hide: Option<bool> = None;
+        let mut labelled_tenants: Option<u32> = None;
+        let mut cluster_per_env = false;
+        // Nouns the message says its tenants are ("tenants = hospitals"): they count tenants too.
+        let aliases: Vec<String> = self
+            .tenant_alias
+            .captures_iter(text)
+            .filter_map(|c| c.name("noun").map(|m| m.as_str().to_lowercase()))
+            .filter(|n| !self.team_nouns.is_match(n))
+            .collect();
         for seg in &scan.segs {
             if seg.kind == Kind::Pain {
                 continue;
             }
             let t = &text[seg.start..seg.end];
             let mut covered: Vec<(usize, usize)> = Vec::new();
+            // "the ML research group (two teams)".
+            for c in self.team_paren.captures_iter(t) {
+                let all = c.get(0).expect("match");
+                if let (Some(n), Some(k)) = (self.number(&c["n"]), self.kind_of(&c["kind"])) {
+                    let e = teams.entry(k).or_insert(0);
+                    *e = (*e).max(n);
+                    covered.push((all.start(), all.end()));
+                }
+            }
             // Lists: "12 app and 2 data teams".
             for l in self.team_list.find_iter(t) {
                 for c in self.team_pair.captures_iter(l.as_str()) {
@@ -463,6 +489,21 @@ impl Reader {
                     tenants = Some(tenants.map_or(n, |e| e.max(n)));
                 }
             }
+            if !aliases.is_empty() {
+                for c in self.bare_number.captures_iter(t) {
+                    let m = c.get(0).expect("match");
+                    let counted = t[m.end()..]
+                        .split(|ch: char| !ch.is_alphanumeric() && ch != '-')
+                        .filter(|w| !w.is_empty())
+                        .take(3)
+                        .any(|w| aliases.iter().any(|a| a.eq_ignore_ascii_case(w)));
+                    if counted {
+                        if let Some(n) = self.number(&c["n"]).filter(|n| *n > 1) {
+                            tenants = Some(tenants.map_or(n, |e| e.max(n)));
+                        }
+                    }
+                }
+            }
             for c in self
                 .team_of
                 .captures_iter(t)
@@ -520,6 +561,11 @@ impl Reader {
                 }
             }
             for c in self.engineer_count.captures_iter(t) {
+                let all = c.get(0).expect("match");
+                // "3 data eng squads" counts teams, not engineers.
+                if c.name("adj").is_some() && self.team_nouns.is_match(&t[all.end()..]) {
+                    continue;
+                }
                 let raw = &c["n"];
                 if matches!(raw.to_lowercase().as_str(), "a" | "an" | "one" | "single") {
                     continue;
@@ -539,11 +585,12 @@ impl Reader {
                     engineers = Some(engineers.map_or(n, |e| e.max(n)));
                 }
             }
-            if seg.kind == Kind::Tenants && tenants.is_none() {
-                tenants = self
-                    .bare_number
-                    .captures(t)
-                    .and_then(|c| self.number(&c["n"]));
+            if seg.kind == Kind::Tenants {
+                labelled_tenants = labelled_tenants.or_else(|| {
+                    self.bare_number
+                        .captures(t)
+                        .and_then(|c| self.number(&c["n"]))
+                });
             }
             if seg.kind == Kind::Engineers && engineers.is_none() {
                 engineers = self
@@ -557,6 +604,10 @@ impl Reader {
                 .chain(self.cluster_reverse.captures_iter(t))
             {
                 if c.name("per").is_some() || matches!(c["n"].to_lowercase().as_str(), "a" | "an") {
+                    continue;
+                }
+                if self.number(&c["n"]) == Some(1) && self.cluster_per_env.is_match(t) {
+                    cluster_per_env = true;
                     continue;
                 }
                 if let Some(n) = self.number(&c["n"]) {
@@ -609,7 +660,7 @@ impl Reader {
         if let Some(n) = default_app {
             teams.entry(TeamKind::App).or_insert(n);
         }
-        if let Some(n) = tenants {
+        if let Some(n) = labelled_tenants.or(tenants) {
             teams.entry(TeamKind::ExternalTenants).or_insert(n);
         }
         if teams
@@ -629,8 +680,10 @@ impl Reader {
         p.clusters = clusters
             .filter(|n| *n > 0)
             .map(|n| Fact::new(n, source.clone()));
+        let per_env = cluster_per_env && p.clusters.is_none();
         p.ml_data_consumers = ml_data.map(|b| Fact::new(b, source.clone()));
         p.hide_kubernetes = hide.map(|b| Fact::new(b, source.clone()));
+        per_env
     }
 
     fn read_environments(&self, scan: &Scan, source: &Source, p: &mut Profile) {
@@ -676,8 +729,7 @@ impl Reader {
             });
             let ok = match names.len() {
                 // Environments named in a pain are still environments, when they are a list.
-                _ if seg.kind == Kind::Pain && !listed => false,
-                1 if seg.kind == Kind::Pain => false,
+                _ if seg.kind == Kind::Pain && (!listed || names.len() < 3) => false,
                 1 => {
                     let before = &t[..names[0].2];
                     let lead: String = before
@@ -722,7 +774,10 @@ impl Reader {
         let mut best_acc: Option<(usize, crate::profile::AccountModel)> = None;
         let mut tenancy: Option<crate::profile::Tenancy> = None;
         let mut account_constraint = false;
-        for seg in scan.segs.iter().filter(|s| s.kind != Kind::Pain) {
+        for (i, seg) in scan.segs.iter().enumerate() {
+            if seg.kind == Kind::Pain {
+                continue;
+            }
             let t = &text[seg.start..seg.end];
             let labelled;
             let t = if seg.kind == Kind::Accounts {
@@ -778,6 +833,31 @@ impl Reader {
                     break;
                 }
             }
+            // No account pattern: the words around an account mention say whose accounts they
+            // are ("accounts are split by environment", "each business unit has a dedicated one").
+            if !hit && counted.is_none() {
+                if let Some(m) = self.account_noun.find(t) {
+                    if !scan.negated(seg, (seg.start + m.start()).saturating_sub(off), 2) {
+                        let found = self
+                            .account_referents
+                            .iter()
+                            .position(|(_, re)| re.is_match(t));
+                        // Only "own"/"separate"/"each": whose is said in the sentence before.
+                        let last = self.account_referents.len() - 1;
+                        let found = match (found, i.checked_sub(1).map(|j| &scan.segs[j])) {
+                            (Some(f), Some(prev)) if f == last => {
+                                let pt = &text[prev.start..prev.end];
+                                self.account_referents[..2]
+                                    .iter()
+                                    .position(|(_, re)| re.is_match(pt))
+                                    .or(Some(f))
+                            }
+                            (f, _) => f,
+                        };
+                        counted = found.map(|f| self.account_referents[f].0);
+                    }
+                }
+            }
             if !hit {
                 if let Some(model) = counted {
                     let rank = self
@@ -794,6 +874,7 @@ impl Reader {
             if hit && seg.kind == Kind::Constraints {
                 account_constraint = true;
             }
+            let mut said = false;
             for (kind, re) in &self.tenancy {
                 if let Some(m) = re.find(t) {
                     if scan.negated(seg, seg.start + m.start(), 2) {
@@ -802,8 +883,13 @@ impl Reader {
                     if tenancy != Some(crate::profile::Tenancy::Hard) {
                         tenancy = Some(*kind);
                     }
+                    said = true;
                     break;
                 }
+            }
+            // "legal says customer workloads can never be co-located": who, excluding what.
+            if !said && self.tenancy_hard_pair.iter().all(|re| re.is_match(t)) {
+                tenancy = Some(crate::profile::Tenancy::Hard);
             }
         }
         p.accounts = best_acc.map(|(_, m)| Fact::new(m, source.clone()));
@@ -833,6 +919,13 @@ impl Reader {
                     }
                     if *c == Constraint::ExistingInvestment
                         && !matches!(seg.kind, Kind::Constraints | Kind::Prose | Kind::Stack)
+                    {
+                        continue;
+                    }
+                    if self
+                        .constraint_not_before
+                        .iter()
+                        .any(|(k, re)| k == c && re.is_match(&t[m.end()..]))
                     {
                         continue;
                     }
@@ -901,6 +994,17 @@ impl Reader {
             if !t.is_empty() {
                 p.pain = Some(Fact::new(t, source.clone()));
                 return;
+            }
+        }
+        // "That's the pain.": the sentence before it.
+        for (i, seg) in scan.segs.iter().enumerate().skip(1) {
+            if seg.kind == Kind::Prose && self.pain_anaphora.is_match(&text[seg.start..seg.end]) {
+                let prev = &scan.segs[i - 1];
+                let t = tidy(&text[prev.start..prev.end]);
+                if !t.is_empty() {
+                    p.pain = Some(Fact::new(t, source.clone()));
+                    return;
+                }
             }
         }
         let mut best: Option<(usize, &Segment)> = None;

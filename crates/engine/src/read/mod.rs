@@ -40,8 +40,13 @@ struct File {
     ml_data: MlDataFile,
     hide_kubernetes: HideFile,
     tenancy: BTreeMap<String, Vec<String>>,
+    tenancy_hard_pair: HardPairFile,
     accounts: AccountsFile,
+    account_referents: ReferentsFile,
     constraints: BTreeMap<String, Vec<String>>,
+    /// Words right after a constraint's match that undo it ("must keep data in the EU" is not an
+    /// existing investment).
+    constraint_not_before: BTreeMap<String, Vec<String>>,
     capabilities: BTreeMap<String, Vec<String>>,
     capabilities_bare: BTreeMap<String, Vec<String>>,
     environments: EnvFile,
@@ -74,6 +79,26 @@ struct AccountsFile {
     models: BTreeMap<String, Vec<String>>,
 }
 
+/// Hard tenancy said in parts: a tenant word, a word that excludes sharing, and what is not shared.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HardPairFile {
+    who: Vec<String>,
+    exclusive: Vec<String>,
+    what: Vec<String>,
+}
+
+/// Words near an account mention that say whose accounts they are, when no account pattern matched.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReferentsFile {
+    tenant: Vec<String>,
+    team: Vec<String>,
+    env: Vec<String>,
+    single: Vec<String>,
+    several: Vec<String>,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NothingFile {
@@ -100,8 +125,12 @@ struct TeamsFile {
     platform: Vec<String>,
     external_tenants: Vec<String>,
     tenant_nouns: Vec<String>,
+    /// "tenants = hospitals", "our clients are banks": the named noun then counts tenants.
+    tenant_alias: Vec<String>,
     engineer_nouns: Vec<String>,
     cluster_nouns: Vec<String>,
+    /// Words after "one cluster" that make it one per environment ("for every stage").
+    cluster_per_env: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -143,6 +172,8 @@ struct EnvName {
 struct PainFile {
     weak: Vec<String>,
     cues: Vec<String>,
+    /// A short sentence that points back ("that's the pain"): the sentence before it is the pain.
+    anaphora: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -247,8 +278,13 @@ pub struct Reader {
     hide_objects: Regex,
     hide_distance: Regex,
     tenancy: Vec<(Tenancy, Regex)>,
+    /// Tenant words, words that exclude sharing, and what is shared: all three say hard tenancy.
+    tenancy_hard_pair: [Regex; 3],
     accounts: Vec<(AccountModel, Regex)>,
     account_count: Regex,
+    account_noun: Regex,
+    /// Referent words by the account model they imply, in the order they are tried.
+    account_referents: Vec<(AccountModel, Regex)>,
     constraints: Vec<(Constraint, Regex)>,
     capability_ask: Regex,
     capabilities: Vec<(Capability, Regex)>,
@@ -261,6 +297,12 @@ pub struct Reader {
     env_not_before: Regex,
     pain_cues: Regex,
     pain_weak: Regex,
+    pain_anaphora: Regex,
+    tenant_alias: Regex,
+    team_paren: Regex,
+    team_nouns: Regex,
+    cluster_per_env: Regex,
+    constraint_not_before: Vec<(Constraint, Regex)>,
     display: Display,
 }
 
@@ -446,9 +488,20 @@ impl Reader {
         )?;
         let team_reverse = re(
             &format!(
-                r"(?:(?P<kind>{kind})\s+)?(?:{nouns})[:,]?\s+(?:they\s+|we\s+have\s+)?(?:are|is|=|:|count|total)?\s*\(?\s*(?:just\s+|only\s+)?{num}(?:\s+of\s+them)?\s*\)?"
+                r"(?:(?P<kind>{kind})\s+)?(?:{nouns})[:,]?\s+\(?\s*(?:they\s+|we\s+have\s+)?(?:are|is|=|:|count|total)?\s*\(?\s*(?:just\s+|only\s+)?{num}(?:\s+of\s+them)?\s*\)?"
             ),
             "team reverse",
+        )?;
+        let tenant_alias = re(
+            &format!(r"(?:{})", alt(&t.tenant_alias)),
+            "teams.tenant_alias",
+        )?;
+        // "the ML research group (two teams)": the kind comes before the parenthesis.
+        let team_paren = re(
+            &format!(
+                r"(?P<kind>{kind})(?:\s+[\w-]+){{0,2}}\s*\(\s*{num}\s+(?:{nouns})\s*\)"
+            ),
+            "team paren",
         )?;
         let team_of = re(
             &format!(
@@ -520,6 +573,12 @@ impl Reader {
             tenancy.push((t, alt_re(list, &format!("tenancy.{k}"))?));
         }
         tenancy.sort_by_key(|(t, _)| *t != Tenancy::Hard);
+        let hp = &f.tenancy_hard_pair;
+        let tenancy_hard_pair = [
+            alt_re(&hp.who, "tenancy_hard_pair.who")?,
+            alt_re(&hp.exclusive, "tenancy_hard_pair.exclusive")?,
+            alt_re(&hp.what, "tenancy_hard_pair.what")?,
+        ];
         let mut accounts = Vec::new();
         for (k, list) in &f.accounts.models {
             let a =
@@ -531,6 +590,15 @@ impl Reader {
             accounts.push((a, alt_re(&list, &format!("accounts.{k}"))?));
         }
         let account_count = re(&format!(r"{num}\s+{}", f.accounts.noun), "accounts count")?;
+        let account_noun = re(&f.accounts.noun, "accounts.noun")?;
+        let r = &f.account_referents;
+        let account_referents = vec![
+            (AccountModel::PerTenant, alt_re(&r.tenant, "account_referents.tenant")?),
+            (AccountModel::PerTeam, alt_re(&r.team, "account_referents.team")?),
+            (AccountModel::Multi, alt_re(&r.env, "account_referents.env")?),
+            (AccountModel::Single, alt_re(&r.single, "account_referents.single")?),
+            (AccountModel::Multi, alt_re(&r.several, "account_referents.several")?),
+        ];
         let rank = |a: &AccountModel| match a {
             AccountModel::PerTenant => 0,
             AccountModel::PerTeam => 1,
@@ -543,6 +611,18 @@ impl Reader {
             let c =
                 Constraint::from_id(k).ok_or_else(|| err(format!("constraints: unknown {k:?}")))?;
             constraints.push((c, alt_re(list, &format!("constraints.{k}"))?));
+        }
+        let mut constraint_not_before = Vec::new();
+        for (k, list) in &f.constraint_not_before {
+            let c = Constraint::from_id(k)
+                .ok_or_else(|| err(format!("constraint_not_before: unknown {k:?}")))?;
+            constraint_not_before.push((
+                c,
+                re(
+                    &format!(r"^\s*(?:{})\b", alt(list)),
+                    &format!("constraint_not_before.{k}"),
+                )?,
+            ));
         }
         let mut capabilities = Vec::new();
         let mut capability_ask = None;
@@ -675,8 +755,11 @@ impl Reader {
             hide_objects: alt_re(&f.hide_kubernetes.objects, "hide_kubernetes.objects")?,
             hide_distance: alt_re(&f.hide_kubernetes.distance, "hide_kubernetes.distance")?,
             tenancy,
+            tenancy_hard_pair,
             accounts,
             account_count,
+            account_noun,
+            account_referents,
             constraints,
             capability_ask,
             capabilities,
@@ -692,6 +775,15 @@ impl Reader {
             )?,
             pain_cues: alt_re(&f.pain.cues, "pain.cues")?,
             pain_weak: alt_re(&f.pain.weak, "pain.weak")?,
+            pain_anaphora: re(
+                &format!(r"^\W*(?:{})\W*$", alt(&f.pain.anaphora)),
+                "pain.anaphora",
+            )?,
+            tenant_alias,
+            team_paren,
+            team_nouns: re(&format!(r"^\s*(?:{})\b", alt(&t.nouns)), "teams.nouns")?,
+            cluster_per_env: alt_re(&t.cluster_per_env, "teams.cluster_per_env")?,
+            constraint_not_before,
             display,
         })
     }

@@ -372,7 +372,7 @@ impl Reader {
         }
         let label = re(
             &format!(
-                r"(?m)(?:^|[.;,!?|(:]\s+|\s[-–—]\s+|^\s*(?:[-*•>#]+)\s*)(?:(?:and|also|then|so|honestly|frankly|basically|tbh|well|ok|okay|but|anyway)\s*,?\s+)?(?:\*\*|__)?(?P<lab>(?:(?:our|the|my|main|top|biggest|current|existing)\s+)*(?:{})(?:\s+(?:today|now|currently|wise|so far))?)(?:\*\*|__)?(?:\s*(?:[:=]|->|→|=>)|\s+(?:is|are)\s)\s*(?:\*\*|__)?",
+                r"(?m)(?:^|[.;,!?|(:]\s+|\s[-–—]\s+|^\s*(?:[-*•>#]+)\s*)(?:(?:and|also|then|so|honestly|frankly|basically|tbh|well|ok|okay|but|anyway)\s*,?\s+)?(?:\*\*|__)?(?P<lab>(?:(?:our|the|my|main|top|biggest|current|existing)\s+)*(?:{})(?:\s+(?:today|now|currently|wise|so far))?)(?:\*\*|__)?(?:\s*(?:[:=?]|->|→|=>)|\s+(?:is|are)\s)\s*(?:\*\*|__)?",
                 label_groups.join("|")
             ),
             "labels",

@@ -409,9 +409,6 @@ impl Reader {
             .filter(|n| !self.team_nouns.is_match(n))
             .collect();
         for seg in &scan.segs {
-            if seg.kind == Kind::Pain {
-                continue;
-            }
             let t = &text[seg.start..seg.end];
             let mut covered: Vec<(usize, usize)> = Vec::new();
             // "the ML research group (two teams)".

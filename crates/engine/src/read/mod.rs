@@ -32,6 +32,8 @@ const FILE: &str = "config/reading.toml";
 #[serde(deny_unknown_fields)]
 struct File {
     numbered: Vec<String>,
+    /// Label words that label only with a colon (or an arrow), not with "is": "CI is slow" is prose.
+    colon_only: Vec<String>,
     labels: BTreeMap<String, Vec<String>>,
     cues: CuesFile,
     nothing: NothingFile,
@@ -372,7 +374,7 @@ impl Reader {
         }
         let label = re(
             &format!(
-                r"(?m)(?:^|[.;,!?|(:]\s+|\s[-–—]\s+|^\s*(?:[-*•>#]+)\s*)(?:(?:and|also|then|so|honestly|frankly|basically|tbh|well|ok|okay|but|anyway)\s*,?\s+)?(?:\*\*|__)?(?P<lab>(?:(?:our|the|my|main|top|biggest|current|existing)\s+)*(?:{})(?:\s+(?:today|now|currently|wise|so far))?)(?:\*\*|__)?(?:\s*(?:[:=?]|->|→|=>)|\s+(?:is|are)\s)\s*(?:\*\*|__)?",
+                r"(?m)(?:^|[.;,!?|(:]\s+|\s[-–—]\s+|^\s*(?:[-*•>#]+)\s*)(?:(?:and|also|then|so|honestly|frankly|basically|tbh|well|ok|okay|but|anyway)\s*,?\s+)?(?:\*\*|__)?(?P<lab>(?:(?:our|the|my|main|top|biggest|current|existing)\s+)*(?:{})(?:\s+(?:today|now|currently|wise|so far|most|the most))?)(?:\*\*|__)?(?:\s*(?:[:=?]|->|→|=>)|\s+(?P<is>is|are)\s)\s*(?:\*\*|__)?",
                 label_groups.join("|")
             ),
             "labels",
@@ -393,6 +395,10 @@ impl Reader {
             inline_numbered: re(r"(?:^|\s)\(?(?P<n>[1-9])[.)]\s+", "numbered")?,
             sentence_end: re(r"[.!?;]+(?:\s+|$)", "sentences")?,
             order,
+            colon_only: re(
+                &format!(r"^(?:{})$", alt(&f.colon_only)),
+                "colon_only",
+            )?,
         };
 
         // Tools.

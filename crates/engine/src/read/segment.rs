@@ -78,6 +78,8 @@ pub struct Segmenter {
     pub(crate) inline_numbered: Regex,
     pub(crate) sentence_end: Regex,
     pub(crate) order: Vec<Kind>,
+    /// Label words that need a colon: with "is" they are prose ("CI is slow").
+    pub(crate) colon_only: Regex,
 }
 
 impl Segmenter {
@@ -184,6 +186,12 @@ impl Segmenter {
                 continue;
             };
             let m = c.get(0).expect("match");
+            if c.name("is").is_some()
+                && c.name("lab")
+                    .is_some_and(|l| self.colon_only.is_match(l.as_str().trim()))
+            {
+                continue;
+            }
             let lab = c.name("lab").map_or(m.start(), |l| l.start());
             cuts.push((lab, m.end(), kind));
         }

@@ -38,6 +38,24 @@ struct Scan<'t> {
     segs: Vec<Segment>,
     cues: Vec<CueHit>,
     breaks: Vec<(usize, usize)>,
+    /// Nouns the message says its tenants are ("tenants = hospitals"), lower case.
+    aliases: Vec<String>,
+}
+
+/// True when `word` is `noun` in the singular or the plural ("agency" / "agencies").
+fn same_noun(word: &str, noun: &str) -> bool {
+    let w = word.to_lowercase();
+    let n = noun.to_lowercase();
+    let stem = |s: &str| -> String {
+        if let Some(b) = s.strip_suffix("ies") {
+            format!("{b}y")
+        } else if let Some(b) = s.strip_suffix("es").filter(|b| b.ends_with(['s', 'x', 'h'])) {
+            b.to_string()
+        } else {
+            s.strip_suffix('s').unwrap_or(s).to_string()
+        }
+    };
+    w.len() >= 3 && stem(&w) == stem(&n)
 }
 
 impl Scan<'_> {
@@ -105,11 +123,19 @@ impl Reader {
             .find_iter(text)
             .map(|m| (m.start(), m.end()))
             .collect();
+        let aliases = self
+            .tenant_alias
+            .iter()
+            .flat_map(|re| re.captures_iter(text))
+            .filter_map(|c| c.name("noun").map(|m| m.as_str().to_lowercase()))
+            .filter(|n| !self.team_nouns.is_match(n) && !self.alias_stop.is_match(n))
+            .collect();
         let scan = Scan {
             text,
             segs,
             cues: kept,
             breaks,
+            aliases,
         };
         let mut p = Profile::default();
         self.read_tools(&scan, source, &mut p);
@@ -402,12 +428,7 @@ impl Reader {
         let mut labelled_tenants: Option<u32> = None;
         let mut cluster_per_env = false;
         // Nouns the message says its tenants are ("tenants = hospitals"): they count tenants too.
-        let aliases: Vec<String> = self
-            .tenant_alias
-            .captures_iter(text)
-            .filter_map(|c| c.name("noun").map(|m| m.as_str().to_lowercase()))
-            .filter(|n| !self.team_nouns.is_match(n))
-            .collect();
+        let aliases = &scan.aliases;
         for seg in &scan.segs {
             let t = &text[seg.start..seg.end];
             let mut covered: Vec<(usize, usize)> = Vec::new();
@@ -493,7 +514,7 @@ impl Reader {
                         .split(|ch: char| !ch.is_alphanumeric() && ch != '-')
                         .filter(|w| !w.is_empty())
                         .take(3)
-                        .any(|w| aliases.iter().any(|a| a.eq_ignore_ascii_case(w)));
+                        .any(|w| aliases.iter().any(|a| same_noun(w, a)));
                     if counted {
                         if let Some(n) = self.number(&c["n"]).filter(|n| *n > 1) {
                             tenants = Some(tenants.map_or(n, |e| e.max(n)));
@@ -817,8 +838,54 @@ impl Reader {
                     });
                 }
             }
+            // "an account per university", "accounts for each business unit": whose accounts the
+            // words after the account noun say (tenants, including the message's own tenant nouns,
+            // teams, environments).
+            let mut whose = None;
+            for m in self.account_noun.find_iter(t) {
+                let after: Vec<&str> = t[m.end()..]
+                    .split(|ch: char| !ch.is_alphanumeric() && ch != '-')
+                    .filter(|w| !w.is_empty())
+                    .take(4)
+                    .collect();
+                let per = after
+                    .iter()
+                    .position(|w| matches!(w.to_lowercase().as_str(), "per" | "each" | "every"));
+                if let Some(w) = per.and_then(|i| after.get(i + 1)) {
+                    if scan.aliases.iter().any(|a| same_noun(w, a)) {
+                        whose = Some(AccountModel::PerTenant);
+                    } else if let Some((model, _)) = self.account_referents[..3]
+                        .iter()
+                        .find(|(_, re)| re.find(w).is_some_and(|x| x.len() == w.len()))
+                    {
+                        whose = Some(*model);
+                    }
+                }
+            }
+            // An accounts answer naming two accounts or more ("a research account and a
+            // production account") is several accounts.
+            if seg.kind == Kind::Accounts && whose.is_none() && counted != Some(AccountModel::Multi)
+            {
+                if self.account_noun.find_iter(t).count() >= 3 {
+                    counted = Some(AccountModel::Multi);
+                }
+            }
             let mut hit = false;
+            if let Some(model) = whose {
+                let rank = self
+                    .accounts
+                    .iter()
+                    .position(|(m, _)| *m == model)
+                    .unwrap_or(9);
+                if best_acc.is_none_or(|(r, _)| rank < r) {
+                    best_acc = Some((rank, model));
+                }
+                hit = true;
+            }
             for (rank, (model, re)) in self.accounts.iter().enumerate() {
+                if hit {
+                    break;
+                }
                 if let Some(m) = re.find(t) {
                     if scan.negated(seg, seg.start + m.start(), 2) {
                         continue;

@@ -300,7 +300,8 @@ pub struct Reader {
     pain_cues: Regex,
     pain_weak: Regex,
     pain_anaphora: Regex,
-    tenant_alias: Regex,
+    tenant_alias: Vec<Regex>,
+    alias_stop: Regex,
     team_paren: Regex,
     team_nouns: Regex,
     cluster_per_env: Regex,
@@ -374,7 +375,7 @@ impl Reader {
         }
         let label = re(
             &format!(
-                r"(?m)(?:^|[.;,!?|(:]\s+|\s[-–—]\s+|^\s*(?:[-*•>#]+)\s*)(?:(?:and|also|then|so|honestly|frankly|basically|tbh|well|ok|okay|but|anyway)\s*,?\s+)?(?:\*\*|__)?(?P<lab>(?:(?:our|the|my|main|top|biggest|current|existing)\s+)*(?:{})(?:\s+(?:today|now|currently|wise|so far|most|the most))?)(?:\*\*|__)?(?:\s*(?:[:=?]|->|→|=>)|\s+(?P<is>is|are)\s)\s*(?:\*\*|__)?",
+                r"(?m)(?:^|[.;,!?|(:]\s+|\s[-–—]\s+|^\s*(?:[-*•>#]+)\s*)(?:(?:and|also|then|so|honestly|frankly|basically|tbh|well|ok|okay|but|anyway)\s*,?\s+)?(?:\*\*|__)?(?P<lab>(?:(?:our|the|my|main|top|biggest|current|existing)\s+)*(?:{})(?:\s+(?:today|now|currently|wise|so far|most|the most))?(?:\s*\([^)\n]{{0,24}}\))?)(?:\*\*|__)?(?:\s*(?:[:=?]|->|→|=>)|\s+(?P<is>is|are)\s)\s*(?:\*\*|__)?",
                 label_groups.join("|")
             ),
             "labels",
@@ -498,10 +499,11 @@ impl Reader {
             ),
             "team reverse",
         )?;
-        let tenant_alias = re(
-            &format!(r"(?:{})", alt(&t.tenant_alias)),
-            "teams.tenant_alias",
-        )?;
+        let tenant_alias = t
+            .tenant_alias
+            .iter()
+            .map(|p| re(&bounded(p), "teams.tenant_alias"))
+            .collect::<Result<Vec<_>, _>>()?;
         // "the ML research group (two teams)": the kind comes before the parenthesis.
         let team_paren = re(
             &format!(
@@ -786,6 +788,13 @@ impl Reader {
                 "pain.anaphora",
             )?,
             tenant_alias,
+            alias_stop: re(
+                &format!(
+                    r"^(?:{}|users?|people|persons?|millions?|thousands?|hundreds?|dozens?|customers?|tenants?|clients?|others?|things?|years?|months?|weeks?|days?)$",
+                    alt(&t.engineer_nouns)
+                ),
+                "alias stop words",
+            )?,
             team_paren,
             team_nouns: re(&format!(r"^\s*(?:{})\b", alt(&t.nouns)), "teams.nouns")?,
             cluster_per_env: alt_re(&t.cluster_per_env, "teams.cluster_per_env")?,

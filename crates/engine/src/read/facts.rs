@@ -40,6 +40,8 @@ struct Scan<'t> {
     breaks: Vec<(usize, usize)>,
     /// Nouns the message says its tenants are ("tenants = hospitals"), lower case.
     aliases: Vec<String>,
+    /// Words that end a negation before what it would negate ("no compliance besides PCI").
+    stops: &'t regex::Regex,
 }
 
 /// True when `word` is `noun` in the singular or the plural ("agency" / "agencies").
@@ -91,6 +93,7 @@ impl Scan<'_> {
                 && c.end <= pos
                 && self.words(c.end, pos) <= window
                 && !self.text[c.end..pos].contains([',', '('])
+                && !self.stops.is_match(&self.text[c.end..pos])
         })
     }
 }
@@ -136,6 +139,7 @@ impl Reader {
             cues: kept,
             breaks,
             aliases,
+            stops: &self.negation_stops,
         };
         let mut p = Profile::default();
         self.read_tools(&scan, source, &mut p);

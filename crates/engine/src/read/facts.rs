@@ -44,6 +44,33 @@ struct Scan<'t> {
     stops: &'t regex::Regex,
 }
 
+/// The items of a plain list of one-word names ("dev, playtest -> live"), lower case, when the whole
+/// text is such a list of two names or more.
+fn plain_list(t: &str) -> Option<Vec<String>> {
+    let lower = t.to_lowercase();
+    let mut items = Vec::new();
+    for part in lower.split([',', '/', '→', '>', ';', '+', '|']) {
+        for item in part.split(" then ").flat_map(|x| x.split(" and ")) {
+            let item = item
+                .trim()
+                .trim_matches(|c: char| !c.is_alphanumeric())
+                .trim_start_matches("and ")
+                .trim_start_matches("then ");
+            if item.is_empty() {
+                continue;
+            }
+            let ok = item.len() <= 12
+                && item.chars().all(|c| c.is_alphanumeric() || c == '-')
+                && item.chars().any(char::is_alphabetic);
+            if !ok {
+                return None;
+            }
+            items.push(item.to_string());
+        }
+    }
+    (items.len() >= 2).then_some(items)
+}
+
 /// True when `word` is `noun` in the singular or the plural ("agency" / "agencies").
 fn same_noun(word: &str, noun: &str) -> bool {
     let w = word.to_lowercase();
@@ -712,6 +739,14 @@ impl Reader {
         let text = scan.text;
         for seg in &scan.segs {
             let t = &text[seg.start..seg.end];
+            // An environments answer that is a plain list keeps the team's own names, known or not
+            // ("dev, playtest, live", "recette then production"), in the order written.
+            if seg.kind == Kind::Environments {
+                if let Some(list) = plain_list(t) {
+                    p.environments = Some(Fact::new(list, source.clone()));
+                    return;
+                }
+            }
             let mut names: Vec<(u32, String, usize, usize, bool)> = Vec::new();
             for c in self.env_names.captures_iter(t) {
                 let Some(i) =

@@ -41,9 +41,7 @@ fn main() {
             println!("{label:>18} -> {got:<18} {text}");
         }
     }
-    let (right, total) = per
-        .values()
-        .fold((0, 0), |(r, t), (a, b)| (r + a, t + b));
+    let (right, total) = per.values().fold((0, 0), |(r, t), (a, b)| (r + a, t + b));
     println!(
         "{path}: {right}/{total} = {:.1}%",
         100.0 * right as f64 / total.max(1) as f64

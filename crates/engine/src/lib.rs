@@ -340,7 +340,10 @@ impl Engine {
             };
         };
         let spec = self.spec(eng.mode);
-        let mut inputs: BTreeMap<Slot, InputView> = eng
+        // The inputs are views of the profile; an input the profile does not answer shows what was
+        // recognised otherwise (a recon report's items).
+        let mut inputs = self.profile_views(eng);
+        let items: BTreeMap<Slot, InputView> = eng
             .inputs
             .iter()
             .filter_map(|(slot, items)| {
@@ -359,11 +362,8 @@ impl Engine {
                 ))
             })
             .collect();
-        for (slot, value) in self.profile_views(eng) {
-            inputs.entry(slot).or_insert(InputView {
-                value,
-                source: Source::Message,
-            });
+        for (slot, view) in items {
+            inputs.entry(slot).or_insert(view);
         }
         let (profile, profile_sources) = eng.profile.contract();
         let mut view = View {
@@ -416,15 +416,36 @@ impl Engine {
         &self.reader
     }
 
-    /// The inputs the typed profile answers where no recognised item does: the five Phase 1 inputs
-    /// as views of the profile, for the slots the items leave empty.
-    pub(crate) fn profile_views(&self, eng: &Engagement) -> BTreeMap<Slot, String> {
+    /// The Phase 1 inputs the typed profile answers, as its readable views: the five inputs are
+    /// views of the profile. Each has the source of the facts behind it (the message when they
+    /// came from several places).
+    pub(crate) fn profile_views(&self, eng: &Engagement) -> BTreeMap<Slot, InputView> {
         let views = self.reader.inputs(&eng.profile);
+        let (_, sources) = eng.profile.contract();
         Slot::ALL
             .into_iter()
             .zip(views.by_id())
-            .filter(|(slot, _)| !eng.knows(*slot) && read::knows(&eng.profile, *slot))
-            .filter_map(|(slot, (_, v))| Some((slot, v?.to_string())))
+            .filter(|(slot, _)| read::knows(&eng.profile, *slot))
+            .filter_map(|(slot, (_, v))| {
+                let keys = read::slot_keys(slot);
+                let mut from = sources
+                    .iter()
+                    .filter(|(k, _)| keys.iter().any(|p| k.split('.').next() == Some(*p)))
+                    .map(|(_, s)| s.as_str());
+                let first = from.next().unwrap_or("message");
+                let source = if from.all(|s| s == first) {
+                    Source::parse(first)
+                } else {
+                    Source::Message
+                };
+                Some((
+                    slot,
+                    InputView {
+                        value: v?.to_string(),
+                        source,
+                    },
+                ))
+            })
             .collect()
     }
 

@@ -8,6 +8,7 @@ use super::plan::{Checklist, Decision, Plan};
 use super::router::ModeSpec;
 use super::state::{Engagement, Slot};
 use super::text::{echo, pack, DISCORD_LIMIT};
+use super::InputView;
 use crate::knowledge::{fill, Knowledge};
 
 /// The display name of a slot.
@@ -36,15 +37,21 @@ fn values(items: &[super::state::Item]) -> String {
 }
 
 /// "What I heard": one line per known input, with sources.
-pub fn heard(k: &Knowledge, eng: &Engagement, profile: &BTreeMap<Slot, String>) -> String {
+pub fn heard(k: &Knowledge, eng: &Engagement, profile: &BTreeMap<Slot, InputView>) -> String {
     let mut s = String::new();
     for slot in Slot::ALL {
+        // The input as a view of the typed profile; what else was recognised only where the
+        // profile does not answer it.
+        if let Some(v) = profile.get(&slot) {
+            let value = match &v.source {
+                super::state::Source::Message => echo(&v.value),
+                src => format!("{} _({src})_", echo(&v.value)),
+            };
+            let _ = writeln!(s, "- **{}**: {value}", slot_name(k, slot));
+            continue;
+        }
         let items = eng.items(slot);
         if items.is_empty() {
-            // What the typed profile read for this input (its source is the message).
-            if let Some(v) = profile.get(&slot) {
-                let _ = writeln!(s, "- **{}**: {}", slot_name(k, slot), echo(v));
-            }
             continue;
         }
         let _ = writeln!(s, "- **{}**: {}", slot_name(k, slot), values(items));

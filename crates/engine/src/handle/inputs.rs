@@ -12,6 +12,7 @@ use crate::state::{Slot, Source};
 use crate::text::{clean, echo};
 use crate::Attachment;
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// The longest attachment name shown, in characters.
 const NAME_KEEP: usize = 80;
@@ -147,6 +148,24 @@ fn hidden_changes(before: &Profile, after: &Profile) -> Vec<(&'static str, Chang
 }
 
 impl Cx<'_> {
+    /// Each input as the restatement shows it: the profile's view, or else the recognised items.
+    fn shown(&self, eng: &crate::state::Engagement) -> BTreeMap<Slot, String> {
+        let mut out: BTreeMap<Slot, String> = self
+            .e
+            .profile_views(eng)
+            .into_iter()
+            .map(|(slot, v)| (slot, v.value))
+            .collect();
+        for slot in Slot::ALL {
+            let items = eng.items(slot);
+            if !items.is_empty() && !out.contains_key(&slot) {
+                let labels: Vec<&str> = items.iter().map(|i| i.label.as_str()).collect();
+                out.insert(slot, labels.join(", "));
+            }
+        }
+        out
+    }
+
     /// Reads attachments: recon reports and architecture documents. Returns hits per source and notes.
     fn read_attachments(
         &self,
@@ -254,46 +273,46 @@ impl Cx<'_> {
         // Numbered answers answer the questions in the order they were asked.
         let reading = self.e.reader.read(&relabel(text, &asked), &Source::Message);
         let facts = reading.contract().1.len();
-        let views_before = self
-            .eng()
-            .map(|e| self.e.profile_views(e))
-            .unwrap_or_default();
+        let views_before = self.eng().map(|e| self.shown(e)).unwrap_or_default();
         let Some(eng) = self.eng_mut() else {
             return (vec![], notes, 0);
         };
-        let mut changes = Vec::new();
         let mut n = text_hits.len() + facts;
+        let mut item_changes = Vec::new();
         for (source, hits) in &found {
             n += hits.len();
-            changes.extend(apply(&mut eng.inputs, hits, source));
+            item_changes.extend(apply(&mut eng.inputs, hits, source));
         }
         // The message text wins over attachments when both speak.
-        changes.extend(apply(&mut eng.inputs, &text_hits, &Source::Message));
+        item_changes.extend(apply(&mut eng.inputs, &text_hits, &Source::Message));
         let profile_before = eng.profile.clone();
         crate::read::merge(&mut eng.profile, reading);
-        let profile_changed = eng.profile != profile_before;
-        // An input answered only by the profile changes like any other: shown in the diff.
-        if profile_changed {
-            let views_after = self
-                .eng()
-                .map(|e| self.e.profile_views(e))
-                .unwrap_or_default();
-            for slot in Slot::ALL {
-                let (b, a) = (views_before.get(&slot), views_after.get(&slot));
-                if b != a && !changes.iter().any(|c| c.slot == slot) {
-                    changes.push(Change {
-                        slot,
-                        before: b.cloned().into_iter().collect(),
-                        after: a.cloned().into_iter().collect(),
-                    });
-                }
+        // Each input as shown (the profile's view, or what else was recognised): a changed one is a
+        // line of the diff.
+        let views_after = self.eng().map(|e| self.shown(e)).unwrap_or_default();
+        let mut changes: Vec<Change> = Slot::ALL
+            .into_iter()
+            .filter(|slot| views_before.get(slot) != views_after.get(slot))
+            .map(|slot| Change {
+                slot,
+                before: views_before.get(&slot).cloned().into_iter().collect(),
+                after: views_after.get(&slot).cloned().into_iter().collect(),
+            })
+            .collect();
+        // What was recognised beside the profile and changed under an input the profile already
+        // shows is still said, so that no change is kept silently.
+        for c in item_changes {
+            if !changes.iter().any(|x| x.slot == c.slot) {
+                changes.push(c);
             }
+        }
+        let after = self.eng().map(|e| e.profile.clone()).unwrap_or_default();
+        if after != profile_before {
             // Facts the restatement does not show as an input (environments, accounts, tenancy,
             // clusters, wanted tools) still change the plan: each changed one is a line of the diff.
-            let after = self.eng().map(|e| e.profile.clone()).unwrap_or_default();
+            // The others only when their input's line did not already change (so every change of
+            // the profile is said and saved).
             let shown: Vec<Slot> = changes.iter().map(|c| c.slot).collect();
-            // Facts no input view shows are always listed; the others only when their input's
-            // line did not already change (so every change of the profile is said and saved).
             let never_shown = [
                 "environments",
                 "accounts",

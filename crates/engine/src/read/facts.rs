@@ -78,7 +78,10 @@ fn same_noun(word: &str, noun: &str) -> bool {
     let stem = |s: &str| -> String {
         if let Some(b) = s.strip_suffix("ies") {
             format!("{b}y")
-        } else if let Some(b) = s.strip_suffix("es").filter(|b| b.ends_with(['s', 'x', 'h'])) {
+        } else if let Some(b) = s
+            .strip_suffix("es")
+            .filter(|b| b.ends_with(['s', 'x', 'h']))
+        {
             b.to_string()
         } else {
             s.strip_suffix('s').unwrap_or(s).to_string()
@@ -371,7 +374,16 @@ impl Reader {
                 let joiner = |w: &str| {
                     matches!(
                         w,
-                        "and" | "or" | "&" | "+" | "plus" | "as" | "well" | "vs" | "versus" | "with"
+                        "and"
+                            | "or"
+                            | "&"
+                            | "+"
+                            | "plus"
+                            | "as"
+                            | "well"
+                            | "vs"
+                            | "versus"
+                            | "with"
                     )
                 };
                 let list = words.iter().all(|w| joiner(w))
@@ -742,12 +754,23 @@ impl Reader {
             // An environments answer that is a plain list keeps the team's own names, known or not
             // ("dev, playtest, live", "recette then production"), in the order written.
             if seg.kind == Kind::Environments {
-                if let Some(list) = plain_list(t) {
+                let known = |name: &str| {
+                    self.env_names
+                        .find(name)
+                        .is_some_and(|m| m.len() == name.len())
+                };
+                if let Some(list) = plain_list(t).filter(|l| !l.iter().all(|n| known(n))) {
                     p.environments = Some(Fact::new(list, source.clone()));
                     return;
                 }
             }
             let mut names: Vec<(u32, String, usize, usize, bool)> = Vec::new();
+            if let Some(m) = self.env_unnamed_single.find(t) {
+                if !scan.negated(seg, seg.start + m.start(), 2) && !self.env_names.is_match(t) {
+                    p.environments = Some(Fact::new(vec!["prod".to_string()], source.clone()));
+                    return;
+                }
+            }
             for c in self.env_names.captures_iter(t) {
                 let Some(i) =
                     (0..self.env_ranks.len()).find(|i| c.name(&format!("e{i}")).is_some())

@@ -24,7 +24,7 @@ use serde::Deserialize;
 use crate::error::LoadError;
 use crate::profile::{AccountModel, Capability, Category, Constraint, TeamKind, Tenancy};
 use segment::{Kind, Segmenter};
-pub use view::{knows, merge, Inputs};
+pub use view::{knows, merge, slot_keys, Inputs};
 
 const FILE: &str = "config/reading.toml";
 
@@ -154,6 +154,8 @@ struct HideFile {
 #[serde(deny_unknown_fields)]
 struct EnvFile {
     keyword: Vec<String>,
+    /// A single environment said without a name: production.
+    unnamed_single: Vec<String>,
     single_cue: Vec<String>,
     not_before: Vec<String>,
     names: Vec<EnvName>,
@@ -296,6 +298,7 @@ pub struct Reader {
     env_words: Vec<bool>,
     env_keyword: Regex,
     env_single: Regex,
+    env_unnamed_single: Regex,
     env_not_before: Regex,
     pain_cues: Regex,
     pain_weak: Regex,
@@ -396,10 +399,7 @@ impl Reader {
             inline_numbered: re(r"(?:^|\s)\(?(?P<n>[1-9])[.)]\s+", "numbered")?,
             sentence_end: re(r"[.!?;]+(?:\s+|$)", "sentences")?,
             order,
-            colon_only: re(
-                &format!(r"^(?:{})$", alt(&f.colon_only)),
-                "colon_only",
-            )?,
+            colon_only: re(&format!(r"^(?:{})$", alt(&f.colon_only)), "colon_only")?,
         };
 
         // Tools.
@@ -506,9 +506,7 @@ impl Reader {
             .collect::<Result<Vec<_>, _>>()?;
         // "the ML research group (two teams)": the kind comes before the parenthesis.
         let team_paren = re(
-            &format!(
-                r"(?P<kind>{kind})(?:\s+[\w-]+){{0,2}}\s*\(\s*{num}\s+(?:{nouns})\s*\)"
-            ),
+            &format!(r"(?P<kind>{kind})(?:\s+[\w-]+){{0,2}}\s*\(\s*{num}\s+(?:{nouns})\s*\)"),
             "team paren",
         )?;
         let team_of = re(
@@ -601,11 +599,26 @@ impl Reader {
         let account_noun = re(&f.accounts.noun, "accounts.noun")?;
         let r = &f.account_referents;
         let account_referents = vec![
-            (AccountModel::PerTenant, alt_re(&r.tenant, "account_referents.tenant")?),
-            (AccountModel::PerTeam, alt_re(&r.team, "account_referents.team")?),
-            (AccountModel::Multi, alt_re(&r.env, "account_referents.env")?),
-            (AccountModel::Single, alt_re(&r.single, "account_referents.single")?),
-            (AccountModel::Multi, alt_re(&r.several, "account_referents.several")?),
+            (
+                AccountModel::PerTenant,
+                alt_re(&r.tenant, "account_referents.tenant")?,
+            ),
+            (
+                AccountModel::PerTeam,
+                alt_re(&r.team, "account_referents.team")?,
+            ),
+            (
+                AccountModel::Multi,
+                alt_re(&r.env, "account_referents.env")?,
+            ),
+            (
+                AccountModel::Single,
+                alt_re(&r.single, "account_referents.single")?,
+            ),
+            (
+                AccountModel::Multi,
+                alt_re(&r.several, "account_referents.several")?,
+            ),
         ];
         let rank = |a: &AccountModel| match a {
             AccountModel::PerTenant => 0,
@@ -777,6 +790,7 @@ impl Reader {
             env_words: e.names.iter().map(|n| n.word).collect(),
             env_keyword: alt_re(&e.keyword, "environments.keyword")?,
             env_single: alt_re(&e.single_cue, "environments.single_cue")?,
+            env_unnamed_single: alt_re(&e.unnamed_single, "environments.unnamed_single")?,
             env_not_before: re(
                 &format!(r"^[\s-]*(?:{})\b", alt(&e.not_before)),
                 "environments.not_before",

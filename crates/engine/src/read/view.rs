@@ -21,6 +21,24 @@ pub fn knows(p: &Profile, slot: Slot) -> bool {
     }
 }
 
+/// The profile keys (as in the replay contract) behind each Phase 1 input's view.
+pub fn slot_keys(slot: Slot) -> &'static [&'static str] {
+    match slot {
+        Slot::ConsumerTeams => &["teams", "engineers", "ml_data_consumers", "tenancy"],
+        Slot::TopPain => &["pain"],
+        Slot::FirstCapabilities => &["capabilities"],
+        Slot::ExistingStack => &[
+            "stack",
+            "greenfield",
+            "wanted",
+            "environments",
+            "clusters",
+            "accounts",
+        ],
+        Slot::Constraints => &["constraints", "hide_kubernetes"],
+    }
+}
+
 /// Folds a newer reading into `into`: for the same key the newer fact wins; sets (capabilities,
 /// constraints) are united. Naming a tool as run removes it from the wanted tools of its category, and
 /// "none" among the constraints gives way to real constraints (or replaces them when it is newer and

@@ -926,11 +926,13 @@ impl Reader {
             }
             // An accounts answer naming two accounts or more ("a research account and a
             // production account") is several accounts.
-            if seg.kind == Kind::Accounts && whose.is_none() && counted != Some(AccountModel::Multi)
+            // (The accounts answer was prefixed with "account ", so two mentions count three.)
+            if seg.kind == Kind::Accounts
+                && whose.is_none()
+                && counted != Some(AccountModel::Multi)
+                && self.account_noun.find_iter(t).count() >= 3
             {
-                if self.account_noun.find_iter(t).count() >= 3 {
-                    counted = Some(AccountModel::Multi);
-                }
+                counted = Some(AccountModel::Multi);
             }
             let mut hit = false;
             if let Some(model) = whose {

@@ -364,6 +364,15 @@ impl Reader {
                 }
                 continue;
             }
+            // A migration ("moving to GitHub Actions") names one new tool: it does not reach
+            // across it to the tools listed after it.
+            if c.cue == Cue::Want
+                && c.end <= prev_tool_end
+                && prev_tool_end > cs
+                && self.migration.is_match(&text[c.start..c.end])
+            {
+                break;
+            }
             if c.end <= prev_tool_end && prev_tool_end > cs {
                 // A cue before the previous tool reaches this one only through a plain list.
                 let gap = text[prev_tool_end..m.start].trim();
@@ -522,7 +531,7 @@ impl Reader {
                     Some(k) => k,
                     None if article => continue,
                     None => {
-                        default_app = default_app.or(Some(n));
+                        default_app = Some(default_app.map_or(n, |d: u32| d.max(n)));
                         covered.push((all.start(), all.end()));
                         continue;
                     }
@@ -591,7 +600,7 @@ impl Reader {
                         let e = teams.entry(k).or_insert(0);
                         *e = (*e).max(n);
                     }
-                    None => default_app = default_app.or(Some(n)),
+                    None => default_app = Some(default_app.map_or(n, |d: u32| d.max(n))),
                 }
                 covered.push((all.start(), all.end()));
             }

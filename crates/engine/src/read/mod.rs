@@ -511,7 +511,7 @@ impl Reader {
         )?;
         let team_of = re(
             &format!(
-                r"{num}\s+(?:of\s+them\s+)?(?:are\s+)?(?:doing|of)\s+(?:the\s+)?(?P<kind2>{kind})"
+                r"{num}\s+(?:(?:{nouns})\s+)?(?:of\s+them\s+)?(?:are\s+|that\s+|who\s+)?(?:doing|of|make|making|do|working on|work on|building|build|develop|developing)\s+(?:the\s+)?(?P<kind2>{kind})"
             ),
             "team of",
         )?;
@@ -545,7 +545,7 @@ impl Reader {
         )?;
         let engineer_reverse = re(
             &format!(
-                r"(?:{})\s*(?:are|:|=|is|total|count)\s*{num_n}",
+                r"(?:{})\s*(?:are|:|=|is|total|count|~)\s*{num_n}",
                 alt(&t.engineer_nouns)
             ),
             "engineer reverse",

@@ -1,6 +1,7 @@
 //! Scores the router on a draft routing batch that is not in the corpus yet (its first-contact
 //! figure): `cargo run -p pavebot-engine --example routing_draft -- DRAFT.tsv [--show]`. The file
-//! has a `label<TAB>text` header and one utterance per line; `--show` also prints the misses.
+//! has a `label<TAB>text` header and one utterance per line; `--show` also prints the misses;
+//! `--rules` scores the routing rules alone, without the phrasing model.
 
 use std::collections::BTreeMap;
 
@@ -9,10 +10,11 @@ use pavebot_engine::Engine;
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(path) = args.first() else {
-        eprintln!("usage: routing_draft DRAFT.tsv [--show]");
+        eprintln!("usage: routing_draft DRAFT.tsv [--show] [--rules]");
         std::process::exit(2);
     };
     let show = args.iter().any(|a| a == "--show");
+    let rules_only = args.iter().any(|a| a == "--rules");
     let raw = match std::fs::read_to_string(path) {
         Ok(r) => r,
         Err(e) => {
@@ -32,7 +34,12 @@ fn main() {
         let Some((label, text)) = line.split_once('\t') else {
             continue;
         };
-        let got = engine.classify(text).mode.id().to_string();
+        let trace = if rules_only {
+            engine.classify_rules(text)
+        } else {
+            engine.classify(text)
+        };
+        let got = trace.mode.id().to_string();
         let e = per.entry(label.to_string()).or_default();
         e.1 += 1;
         if got == label {

@@ -32,6 +32,7 @@ pub mod extract;
 mod handle;
 pub mod input;
 pub mod knowledge;
+pub mod phrasing;
 pub mod plan;
 pub mod profile;
 pub mod read;
@@ -214,6 +215,7 @@ pub struct Engine {
     approver_roles: Vec<String>,
     turns: Turns,
     reader: read::Reader,
+    phrasing: phrasing::Phrasing,
 }
 
 impl Engine {
@@ -252,6 +254,7 @@ impl Engine {
             approver_roles,
             turns: Turns::parse(Turns::EMBEDDED)?,
             reader: read::Reader::parse(read::Reader::EMBEDDED)?,
+            phrasing: phrasing::Phrasing::parse(phrasing::Phrasing::EMBEDDED)?,
         })
     }
 
@@ -305,8 +308,27 @@ impl Engine {
         &self.extractor
     }
 
-    /// Classifies a message as the router sees it outside an engagement.
+    /// Classifies a message as the router sees it outside an engagement: the routing rules, and
+    /// the phrasing model where it is all but certain of another mode (the explanation then names
+    /// the words that weighed most).
     pub fn classify(&self, text: &str) -> RouteTrace {
+        let mut trace = self.classify_rules(text);
+        let cleaned = clean(text);
+        if let Some((mode, _)) = self.phrasing.certain(&cleaned) {
+            if mode != trace.mode {
+                let words = self.phrasing.strongest(&cleaned, mode, 3);
+                let say = self.router.phrasing_said(mode, &words);
+                trace.runner_up = Some(trace.mode);
+                trace.mode = mode;
+                trace.tied.clear();
+                trace.fired.push(router::Reason::new("phrasing/model", say));
+            }
+        }
+        trace
+    }
+
+    /// Classifies a message by the routing rules alone (what the phrasing model is checked against).
+    pub fn classify_rules(&self, text: &str) -> RouteTrace {
         let text = self.extractor.request_part(&clean(text));
         let hit = concepts::lookup(&self.kb, &text).is_some() as usize;
         self.router.classify(&text, hit)

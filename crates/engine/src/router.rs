@@ -539,6 +539,14 @@ impl Router {
             .unwrap_or_default()
     }
 
+    /// Why the phrasing model chose `mode`: the routing table's words with the mode's title and
+    /// the words that weighed most.
+    pub fn phrasing_said(&self, mode: Mode, words: &[String]) -> String {
+        let quoted: Vec<String> = words.iter().map(|w| format!("\"{w}\"")).collect();
+        self.said("phrasing", self.title(mode))
+            .replace("{words}", &quoted.join(", "))
+    }
+
     /// The title of a mode, for explanations.
     fn title(&self, mode: Mode) -> &str {
         self.spec(mode)

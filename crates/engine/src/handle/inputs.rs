@@ -308,23 +308,14 @@ impl Cx<'_> {
         }
         let after = self.eng().map(|e| e.profile.clone()).unwrap_or_default();
         if after != profile_before {
-            // Facts the restatement does not show as an input (environments, accounts, tenancy,
-            // clusters, wanted tools) still change the plan: each changed one is a line of the diff.
-            // The others only when their input's line did not already change (so every change of
-            // the profile is said and saved).
+            // Facts the restatement does not show (environments, accounts, tenancy, clusters,
+            // wanted tools while the input they belong to is unknown) still change the plan: each
+            // changed one is a line of the diff, unless its input's line changed and says it.
             let shown: Vec<Slot> = changes.iter().map(|c| c.slot).collect();
-            let never_shown = [
-                "environments",
-                "accounts",
-                "clusters",
-                "wanted",
-                "tenancy",
-                "hide_kubernetes",
-            ];
             changes.extend(
                 hidden_changes(&profile_before, &after)
                     .into_iter()
-                    .filter(|(key, c)| never_shown.contains(key) || !shown.contains(&c.slot))
+                    .filter(|(_, c)| !shown.contains(&c.slot))
                     .map(|(_, c)| c),
             );
         }

@@ -975,10 +975,12 @@ impl Reader {
             if !hit && counted.is_none() {
                 if let Some(m) = self.account_noun.find(t) {
                     if !scan.negated(seg, (seg.start + m.start()).saturating_sub(off), 2) {
-                        let found = self
-                            .account_referents
-                            .iter()
-                            .position(|(_, re)| re.is_match(t));
+                        // A referent said with a negation ("not by team") is not whose they are.
+                        let found = self.account_referents.iter().position(|(_, re)| {
+                            re.find_iter(t).any(|m| {
+                                !scan.negated(seg, (seg.start + m.start()).saturating_sub(off), 2)
+                            })
+                        });
                         // Only "own"/"separate"/"each": whose is said in the sentence before.
                         let last = self.account_referents.len() - 1;
                         let found = match (found, i.checked_sub(1).map(|j| &scan.segs[j])) {

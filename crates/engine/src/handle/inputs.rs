@@ -166,17 +166,19 @@ impl Cx<'_> {
         out
     }
 
-    /// Reads attachments: recon reports and architecture documents. Returns hits per source and notes.
+    /// Reads attachments: recon reports and architecture documents. Returns hits per source, notes,
+    /// and what the reader found in each architecture document (for the typed profile).
     fn read_attachments(
         &self,
         attachments: &[Attachment],
         asked: &[Slot],
-    ) -> (Vec<(Source, Vec<Hit>)>, Vec<String>) {
+    ) -> (Vec<(Source, Vec<Hit>)>, Vec<String>, Vec<Profile>) {
         let k = self.k();
         let limits = &self.e.limits;
         let mut found = Vec::new();
         let mut notes = Vec::new();
         let mut accounts = Vec::new();
+        let mut documents = Vec::new();
         if attachments.len() > limits.max_attachments {
             notes.push(fill(
                 k.ui("attachment.too_many"),
@@ -209,10 +211,14 @@ impl Cx<'_> {
             }
             let source = Source::Attachment(name.clone());
             if !is_recon(a) {
-                let hits = self.e.extractor.extract(&clean(&a.content), asked);
+                let content = clean(&a.content);
+                let hits = self.e.extractor.extract(&content, asked);
+                let reading = self.e.reader.read(&content, &source);
+                let n = hits.len().max(reading.contract().1.len());
+                documents.push(reading);
                 notes.push(fill(
                     k.ui("attachment.read"),
-                    &[("file", &name), ("n", &hits.len().to_string())],
+                    &[("file", &name), ("n", &n.to_string())],
                 ));
                 found.push((source, hits));
                 continue;
@@ -256,7 +262,7 @@ impl Cx<'_> {
                 )),
             }
         }
-        (found, notes)
+        (found, notes, documents)
     }
 
     /// Applies a message's text and attachments to the inputs: the changes, the notes about the
@@ -267,7 +273,7 @@ impl Cx<'_> {
         attachments: &[Attachment],
     ) -> (Vec<Change>, Vec<String>, usize) {
         let asked = self.eng().map(|e| e.asked.clone()).unwrap_or_default();
-        let (found, notes) = self.read_attachments(attachments, &asked);
+        let (found, notes, documents) = self.read_attachments(attachments, &asked);
         let text_hits = self.e.extractor.extract(text, &asked);
         // The typed profile: what the reader finds in the text, folded into what was read before.
         // Numbered answers answer the questions in the order they were asked.
@@ -286,6 +292,10 @@ impl Cx<'_> {
         // The message text wins over attachments when both speak.
         item_changes.extend(apply(&mut eng.inputs, &text_hits, &Source::Message));
         let profile_before = eng.profile.clone();
+        // Architecture documents first, then the message: the message wins where both speak.
+        for doc in documents {
+            crate::read::merge(&mut eng.profile, doc);
+        }
         crate::read::merge(&mut eng.profile, reading);
         // Each input as shown (the profile's view, or what else was recognised): a changed one is a
         // line of the diff.
@@ -379,6 +389,19 @@ mod tests {
                 .iter()
                 .any(|i| i.source == Source::Attachment("arch.md".into())),
             "{stack:?}"
+        );
+        // The typed profile reads the document too, and the input shows where it came from.
+        let gitops = eng
+            .profile
+            .stack
+            .get(&crate::profile::Category::Gitops)
+            .expect("the document's GitOps tool is in the profile");
+        assert_eq!(gitops.value, "Argo CD");
+        assert_eq!(gitops.source, Source::Attachment("arch.md".into()));
+        let view = engine().profile_views(eng);
+        assert_eq!(
+            view[&Slot::ExistingStack].source,
+            Source::Attachment("arch.md".into())
         );
     }
 }

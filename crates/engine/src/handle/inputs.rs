@@ -147,6 +147,10 @@ fn hidden_changes(before: &Profile, after: &Profile) -> Vec<(&'static str, Chang
     .collect()
 }
 
+/// What the attachments of a message gave: recognised items per source, notes for the user, and the
+/// typed profile read from each architecture document.
+type Read = (Vec<(Source, Vec<Hit>)>, Vec<String>, Vec<Profile>);
+
 impl Cx<'_> {
     /// Each input as the restatement shows it: the profile's view, or else the recognised items.
     fn shown(&self, eng: &crate::state::Engagement) -> BTreeMap<Slot, String> {
@@ -172,7 +176,7 @@ impl Cx<'_> {
         &self,
         attachments: &[Attachment],
         asked: &[Slot],
-    ) -> (Vec<(Source, Vec<Hit>)>, Vec<String>, Vec<Profile>) {
+    ) -> Read {
         let k = self.k();
         let limits = &self.e.limits;
         let mut found = Vec::new();

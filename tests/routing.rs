@@ -547,3 +547,34 @@ fn an_environment_chain_is_context_and_promotion_is_the_request() {
         assert_eq!(route(t).mode.id(), "delivery", "{t}");
     }
 }
+
+/// Where the phrasing model overrules the rules, the route says so in words (the words that weighed
+/// most), and the rules' own decision is no longer given as a reason.
+#[test]
+fn an_override_by_the_phrasing_model_explains_itself() {
+    let engine = Engine::embedded().expect("data files load");
+    let mut overridden = 0;
+    for row in corpus() {
+        let rules = engine.classify_rules(&row.text);
+        let route = engine.classify(&row.text);
+        if route.mode == rules.mode {
+            assert!(
+                !route.fired.iter().any(|f| f.starts_with("phrasing/")),
+                "{}",
+                row.text
+            );
+            continue;
+        }
+        overridden += 1;
+        let reason = route
+            .fired
+            .iter()
+            .find(|f| f.starts_with("phrasing/"))
+            .unwrap_or_else(|| panic!("no phrasing reason: {}", row.text));
+        assert!(reason.say.contains('"'), "{}: {}", row.text, reason.say);
+        assert!(!route.fired.iter().any(|f| f.starts_with("decision/")));
+        assert_eq!(route.runner_up, Some(rules.mode));
+    }
+    // The model is a tie-breaker for the rules, not a second router.
+    assert!(overridden > 0 && overridden < 100, "{overridden} overrides");
+}

@@ -321,7 +321,18 @@ impl Engine {
                 trace.runner_up = Some(trace.mode);
                 trace.mode = mode;
                 trace.tied.clear();
+                // The rules' own decision was overruled: its reason no longer explains the route.
+                let kept: Vec<router::Reason> = trace
+                    .fired
+                    .iter()
+                    .filter(|f| !f.starts_with("decision/"))
+                    .cloned()
+                    .collect();
+                trace.fired = router::Fired::default();
                 trace.fired.push(router::Reason::new("phrasing/model", say));
+                for r in kept {
+                    trace.fired.push(r);
+                }
             }
         }
         trace

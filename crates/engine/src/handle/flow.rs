@@ -49,6 +49,7 @@ impl Cx<'_> {
             .iter()
             .filter(|f| {
                 f.starts_with(mode.id())
+                    || f.starts_with("phrasing")
                     || f.starts_with("request")
                     || f.contains('→')
                     || f.starts_with("attachment")

@@ -172,11 +172,7 @@ impl Cx<'_> {
 
     /// Reads attachments: recon reports and architecture documents. Returns hits per source, notes,
     /// and what the reader found in each architecture document (for the typed profile).
-    fn read_attachments(
-        &self,
-        attachments: &[Attachment],
-        asked: &[Slot],
-    ) -> Read {
+    fn read_attachments(&self, attachments: &[Attachment], asked: &[Slot]) -> Read {
         let k = self.k();
         let limits = &self.e.limits;
         let mut found = Vec::new();

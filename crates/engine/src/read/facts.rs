@@ -673,15 +673,42 @@ impl Reader {
                 .captures_iter(t)
                 .chain(self.cluster_reverse.captures_iter(t))
             {
-                if c.name("per").is_some() || matches!(c["n"].to_lowercase().as_str(), "a" | "an") {
+                // "a cluster per environment", "one cluster for each stage": as many as there are
+                // environments.
+                let one = self.number(&c["n"]) == Some(1);
+                if one && self.cluster_per_env.is_match(t) {
+                    cluster_per_env = true;
                     continue;
                 }
-                if self.number(&c["n"]) == Some(1) && self.cluster_per_env.is_match(t) {
-                    cluster_per_env = true;
+                if c.name("per").is_some() || matches!(c["n"].to_lowercase().as_str(), "a" | "an") {
                     continue;
                 }
                 if let Some(n) = self.number(&c["n"]) {
                     clusters = Some(clusters.map_or(n, |e| e.max(n)));
+                }
+            }
+            if self.cluster_env_phrase.is_match(t) {
+                cluster_per_env = true;
+            }
+            // "one cluster in each of our 3 accounts".
+            if let Some(n) = self
+                .cluster_each
+                .captures(t)
+                .and_then(|c| self.number(&c["n"]))
+            {
+                clusters = Some(clusters.map_or(n, |e| e.max(n)));
+            }
+            // "a prod cluster and a staging cluster": one per environment named.
+            if clusters.is_none() {
+                let mut named: Vec<String> = self
+                    .cluster_named
+                    .captures_iter(t)
+                    .filter_map(|c| c.name("env").map(|m| m.as_str().to_lowercase()))
+                    .collect();
+                named.sort();
+                named.dedup();
+                if named.len() >= 2 {
+                    clusters = u32::try_from(named.len()).ok();
                 }
             }
             if seg.kind == Kind::Clusters && clusters.is_none() {

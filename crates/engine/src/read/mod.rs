@@ -308,6 +308,9 @@ pub struct Reader {
     team_paren: Regex,
     team_nouns: Regex,
     cluster_per_env: Regex,
+    cluster_each: Regex,
+    cluster_env_phrase: Regex,
+    cluster_named: Regex,
     constraint_not_before: Vec<(Constraint, Regex)>,
     display: Display,
 }
@@ -812,6 +815,27 @@ impl Reader {
             team_paren,
             team_nouns: re(&format!(r"^\s*(?:{})\b", alt(&t.nouns)), "teams.nouns")?,
             cluster_per_env: alt_re(&t.cluster_per_env, "teams.cluster_per_env")?,
+            cluster_env_phrase: re(
+                r"(?:a|an|one|1)\s+(?:eks\s+|k8s\s+)?cluster\s+(?:per|for each|for every|in each|each)\s+(?:env\w*|enviro\w*|stage)",
+                "cluster per environment",
+            )?,
+            cluster_each: re(
+                &format!(
+                    r"(?:one|a|1)\s+(?:eks\s+|k8s\s+)?cluster\s+(?:in|per|for)\s+(?:each|every)\s+(?:of\s+)?(?:our\s+|the\s+|those\s+|these\s+)?{num}"
+                ),
+                "cluster each",
+            )?,
+            cluster_named: re(
+                &format!(
+                    r"\b(?P<env>{})\s+(?:eks\s+|k8s\s+)?cluster\b",
+                    e.names
+                        .iter()
+                        .map(|n| n.re.as_str())
+                        .collect::<Vec<_>>()
+                        .join("|")
+                ),
+                "cluster named",
+            )?,
             constraint_not_before,
             display,
         })

@@ -80,7 +80,12 @@ pub fn questions(k: &Knowledge, missing: &[Slot]) -> String {
 
 /// The Phase 1 STOP gate: consumer teams, first golden paths, existing stack, constraints (and the top
 /// pain), each value with its source.
-pub fn phase1_gate(k: &Knowledge, plan: &Plan, eng: &Engagement) -> String {
+pub fn phase1_gate(
+    k: &Knowledge,
+    plan: &Plan,
+    eng: &Engagement,
+    views: &BTreeMap<Slot, InputView>,
+) -> String {
     let paths: Vec<String> = plan
         .paths
         .iter()
@@ -93,7 +98,14 @@ pub fn phase1_gate(k: &Knowledge, plan: &Plan, eng: &Engagement) -> String {
         })
         .chain(plan.ml_paths.iter().map(|p| p.name.clone()))
         .collect();
+    // Each input as a view of the typed profile, else what else was recognised.
     let list = |slot: Slot| {
+        if let Some(v) = views.get(&slot) {
+            return match &v.source {
+                super::state::Source::Message => echo(&v.value),
+                src => format!("{} _({src})_", echo(&v.value)),
+            };
+        }
         let items = eng.items(slot);
         if items.is_empty() {
             "—".to_string()
@@ -111,7 +123,7 @@ pub fn phase1_gate(k: &Knowledge, plan: &Plan, eng: &Engagement) -> String {
         ],
     );
     // The gate is the one restatement at this point: the top pain (what the paths answer) goes with it.
-    let pain = if eng.knows(Slot::TopPain) {
+    let pain = if eng.knows(Slot::TopPain) || views.contains_key(&Slot::TopPain) {
         format!(
             "\n- **{}**: {}",
             slot_name(k, Slot::TopPain),

@@ -210,7 +210,12 @@ impl Cx<'_> {
                 }
             }
             let plan = Plan::build(k, &plan_eng, spec);
-            msg.push_str(&render::phase1_gate(k, &plan, eng));
+            msg.push_str(&render::phase1_gate(
+                k,
+                &plan,
+                eng,
+                &self.e.profile_views(eng),
+            ));
             self.say(msg);
             self.out.push(Effect::GateButtons { phase: 1 });
             if let Some(eng) = self.eng_mut() {

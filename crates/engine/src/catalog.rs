@@ -38,6 +38,7 @@ pub const USED_KEYS: &[&str] = &[
     "audit.go_on",
     "back.done",
     "back.none",
+    "changed.phase_none",
     "checklist.reworked",
     "concept.default_topics",
     "concept.nearest",

@@ -790,6 +790,8 @@ pub struct Plan {
     pub size: Size,
     /// Tool name per row, for placeholders.
     pub vars: Vec<(&'static str, String)>,
+    /// The facts the plan was decided from (Phase 1 items, the effective profile, the mode's).
+    pub facts: Facts,
     /// The app onboarding path, resolved, for the rework step.
     fallback: Option<Path>,
 }
@@ -1115,6 +1117,7 @@ impl Plan {
             staffing,
             size,
             vars,
+            facts,
             fallback,
         }
     }
@@ -1165,23 +1168,34 @@ impl Plan {
             })
             .filter(|(d, _)| !only_kept || d.kept)
             .collect();
+        // The names of each row's other tools, worked out once for the whole text.
+        let others: Vec<(&Decision, BTreeSet<String>)> = rows
+            .iter()
+            .map(|(d, row)| {
+                let mine = k.names(&d.option);
+                let others = std::iter::once(row.default.clone())
+                    .chain(row.overrides.iter().map(|o| o.option.clone()))
+                    .filter(|o| *o != d.option)
+                    .flat_map(|o| k.names(&o))
+                    .filter(|n| !mine.iter().any(|m| m.contains(n.as_str())))
+                    .collect();
+                (*d, others)
+            })
+            .filter(|(_, others): &(&Decision, BTreeSet<String>)| !others.is_empty())
+            .collect();
         let mut out = Vec::new();
+        if others.is_empty() {
+            return out;
+        }
         for line in text.lines() {
             if line.trim_start().starts_with("- ⚠️") {
                 continue;
             }
             let line = line.split(alt.as_str()).next().unwrap_or(line);
             for sentence in split_sentences(line) {
-                for (d, row) in &rows {
-                    let mine = k.names(&d.option);
-                    let others: BTreeSet<String> = std::iter::once(row.default.clone())
-                        .chain(row.overrides.iter().map(|o| o.option.clone()))
-                        .filter(|o| *o != d.option)
-                        .flat_map(|o| k.names(&o))
-                        .filter(|n| !mine.iter().any(|m| m.contains(n.as_str())))
-                        .collect();
-                    for n in others {
-                        if names_word(sentence, &n) {
+                for (d, names) in &others {
+                    for n in names {
+                        if names_word(sentence, n) {
                             out.push((d.row.clone(), n.clone(), sentence.trim().to_string()));
                         }
                     }

@@ -872,10 +872,11 @@ pub fn checklist_text(k: &Knowledge, c: &Checklist) -> String {
 const NEXT_STEPS: usize = 2;
 
 /// The closing "next steps" of an engagement, from its knowledge topics, with what each topic says
-/// about the constraints the team named.
-pub fn next_steps(k: &Knowledge, plan: &Plan, spec: &ModeSpec, eng: &Engagement) -> String {
+/// about the constraints the team named. The facts are the plan's own (`_eng` is the engagement the
+/// plan was built from; it is kept in the signature for its callers).
+pub fn next_steps(k: &Knowledge, plan: &Plan, spec: &ModeSpec, _eng: &Engagement) -> String {
     let mut s = format!("**{}**\n", k.ui("heading.next_steps"));
-    let facts = super::plan::Facts::of(eng, spec);
+    let facts = &plan.facts;
     let chosen = |o: &str| plan.decisions.iter().any(|d| d.option == o);
     let mut n = 0;
     for id in &spec.topics {

@@ -792,8 +792,6 @@ pub struct Plan {
     pub vars: Vec<(&'static str, String)>,
     /// The facts the plan was decided from (Phase 1 items, the effective profile, the mode's).
     pub facts: Facts,
-    /// The app onboarding path, resolved, for the rework step.
-    fallback: Option<Path>,
 }
 
 fn resolve_path(p: &PathSpec, chosen: &BTreeSet<&str>, facts: &Facts) -> Path {
@@ -984,11 +982,6 @@ impl Plan {
                 })
                 .collect();
         }
-        let fallback = k
-            .paths
-            .iter()
-            .find(|p| p.id == "onboard_app")
-            .map(|p| resolve_path(p, &chosen, &facts));
         let applies = |wo: &[String], uo: &[String], wf: &[String], uf: &[String]| {
             guard(wo, uo, wf, uf, |o| chosen.contains(o), |f| facts.has(f))
         };
@@ -1118,7 +1111,6 @@ impl Plan {
             size,
             vars,
             facts,
-            fallback,
         }
     }
 
@@ -1173,11 +1165,13 @@ impl Plan {
             .iter()
             .map(|(d, row)| {
                 let mine = k.names(&d.option);
+                // A name the text never contains cannot be named in any of its sentences.
                 let others = std::iter::once(row.default.clone())
                     .chain(row.overrides.iter().map(|o| o.option.clone()))
                     .filter(|o| *o != d.option)
                     .flat_map(|o| k.names(&o))
                     .filter(|n| !mine.iter().any(|m| m.contains(n.as_str())))
+                    .filter(|n| !n.is_empty() && text.contains(n.as_str()))
                     .collect();
                 (*d, others)
             })
@@ -1212,7 +1206,19 @@ impl Plan {
         if first.passed >= 4 {
             return first;
         }
-        if let Some(p) = self.fallback.clone() {
+        // The app onboarding path, resolved only when a rework needs it.
+        let chosen: BTreeSet<&str> = self
+            .decisions
+            .iter()
+            .chain(&self.support)
+            .map(|d| d.option.as_str())
+            .collect();
+        let fallback = k
+            .paths
+            .iter()
+            .find(|p| p.id == "onboard_app")
+            .map(|p| resolve_path(p, &chosen, &self.facts));
+        if let Some(p) = fallback {
             let labels = std::mem::take(&mut self.unmapped);
             match self.paths.iter_mut().find(|pp| pp.spec.id == p.id) {
                 Some(pp) => pp.serves.extend(labels),

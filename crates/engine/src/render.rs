@@ -371,7 +371,10 @@ pub fn correction(
                 parts.push(lines);
             }
             let body = if parts.is_empty() {
-                fill(k.ui("changed.phase_none"), &[("phase", &phase.to_string())])
+                fill(
+                    k.ui("gate.unchanged_phase"),
+                    &[("phase", &phase.to_string())],
+                )
             } else {
                 parts.join("\n\n")
             };

@@ -210,7 +210,7 @@ mod tests {
             let s = say(&st, "alice", "pain: slow onboarding of new services");
             let said = only_changed(&st, &s, phase);
             let none = fill(
-                engine().knowledge().ui("changed.phase_none"),
+                engine().knowledge().ui("gate.unchanged_phase"),
                 &[("phase", &phase.to_string())],
             );
             assert!(said.contains(&none), "{said}");

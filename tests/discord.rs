@@ -920,7 +920,8 @@ async fn discord_slow_rest_with_two_users_does_not_interleave_replies() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn discord_export_posts_once_refusals_are_private_and_closed_gates_lose_buttons() {
+async fn discord_export_posts_once_refusals_and_details_are_private_and_closed_gates_lose_buttons()
+{
     let fake = Fake::start().await;
     let dir = tempfile::tempdir().unwrap();
     let bot = boot(&fake, dir.path(), 1).await;
@@ -981,6 +982,52 @@ async fn discord_export_posts_once_refusals_are_private_and_closed_gates_lose_bu
             assert!(!said.contains("->"), "{said}");
         }
     }
+
+    // Details: private, as several messages that each start at a heading or a bullet (none is cut),
+    // with nothing posted in the thread.
+    let from = fake.requests().len();
+    let tok = fake.slash(thread, BOB, "details", &[]);
+    let hook = format!("/webhooks/{BOT}/{tok}");
+    let first = fake
+        .wait("the private details", |r| {
+            r.iter()
+                .find(|q| q.path.ends_with(&format!("/{tok}/callback")))
+                .cloned()
+        })
+        .await;
+    assert_eq!(first.body["type"], 4, "{first:?}");
+    let rest = fake
+        .wait("the rest of the details", |r| {
+            let hooks: Vec<Req> = r.iter().filter(|q| q.path == hook).cloned().collect();
+            // The detail section ends with the adoption signals.
+            hooks
+                .iter()
+                .any(|q| content(q).contains("Adoption"))
+                .then_some(hooks)
+        })
+        .await;
+    let mut parts = vec![first.body["data"].clone()];
+    parts.extend(rest.iter().map(|q| q.body.clone()));
+    assert!(parts.len() >= 2, "details comes in several messages");
+    for p in &parts {
+        assert_eq!(p["flags"].as_u64().unwrap_or(0) & 64, 64, "private: {p}");
+        let text = p["content"].as_str().unwrap_or("");
+        assert!(!text.is_empty() && text.chars().count() <= 2000, "{text}");
+        let head = text.lines().next().unwrap_or("");
+        assert!(
+            ["## ", "**", "- ", "  "]
+                .iter()
+                .any(|s| head.starts_with(s))
+                || head.chars().next().is_some_and(|c| c.is_ascii_digit()),
+            "a message starts inside a bullet: {head:?}"
+        );
+    }
+    let all: Vec<&str> = parts.iter().filter_map(|p| p["content"].as_str()).collect();
+    assert!(all[0].starts_with("## "), "{}", all[0]);
+    assert!(
+        posts(&fake.requests(), thread, from).is_empty(),
+        "details posts nothing in the thread"
+    );
 
     // Export: one message, the document with one line.
     let tok = fake.slash(thread, ALICE, "export", &[]);

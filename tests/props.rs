@@ -61,7 +61,7 @@ fn text() -> impl Strategy<Value = String> {
 fn command() -> impl Strategy<Value = Option<Command>> {
     prop_oneof![
         6 => Just(None),
-        1 => prop::sample::select(vec![Command::Ask, Command::Plan, Command::Status, Command::Confirm, Command::Revise, Command::Back, Command::Reset, Command::Export, Command::Why]).prop_map(Some),
+        1 => prop::sample::select(vec![Command::Ask, Command::Plan, Command::Status, Command::Confirm, Command::Revise, Command::Back, Command::Reset, Command::Export, Command::Why, Command::Details]).prop_map(Some),
     ]
 }
 
@@ -118,8 +118,8 @@ proptest! {
             let json = serde_json::to_string(&step.state).unwrap();
             let back: ThreadState = serde_json::from_str(&json).unwrap();
             prop_assert_eq!(&back, &step.state);
-            // status, why and export never change the state.
-            for c in [Command::Status, Command::Why, Command::Export] {
+            // status, why, export and details never change the state.
+            for c in [Command::Status, Command::Why, Command::Export, Command::Details] {
                 let probe = e.step(&step.state, &Event { user: "zed".into(), command: Some(c), ..Event::default() });
                 prop_assert!(!probe.changed);
                 prop_assert_eq!(&probe.state, &step.state);

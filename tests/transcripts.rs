@@ -31,9 +31,9 @@
 //! Expectations apply to the event above them. Whatever a transcript says, every event is also checked
 //! for: no error from the store, every reply within Discord's 2000 characters and free of unescaped
 //! `@everyone`/`@here`, the stored state equal to the returned one (saved before the reply), and
-//! `status`/`why`/`export` leaving the state untouched. `! restart` checks that every thread reloads
-//! exactly as it was, and each transcript is run a second time without restarts: the replies and views
-//! must be identical.
+//! `status`/`why`/`export`/`details` leaving the state untouched. `! restart` checks that every thread
+//! reloads exactly as it was, and each transcript is run a second time without restarts: the replies
+//! and views must be identical.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -396,7 +396,7 @@ fn fresh_bot(dir: &Path) -> Bot {
 fn is_readonly(ev: &Event) -> bool {
     matches!(
         ev.command,
-        Some(Command::Status) | Some(Command::Why) | Some(Command::Export)
+        Some(Command::Status) | Some(Command::Why) | Some(Command::Export) | Some(Command::Details)
     ) || ev.command.is_none()
         && ev.attachments.is_empty()
         && matches!(
@@ -404,7 +404,7 @@ fn is_readonly(ev: &Event) -> bool {
                 .as_deref()
                 .map(|t| t.trim().to_lowercase())
                 .as_deref(),
-            Some("status" | "why" | "export")
+            Some("status" | "why" | "export" | "details")
         )
 }
 

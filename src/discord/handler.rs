@@ -1,6 +1,6 @@
 //! The serenity/poise glue: slash commands and the global event handler (messages, buttons, modals).
 //! A step's public replies go through the outbox ([`super::deliver`]); what only the person who
-//! acted should see (refusals, status, why, the Revise prompt) answers the interaction privately at
+//! acted should see (refusals, status, why, details, the Revise prompt) answers the interaction privately at
 //! once. This module never touches the store: everything it needs comes from the dispatcher.
 
 use std::collections::HashMap;
@@ -307,7 +307,7 @@ enum Audience {
     /// An interaction whose replies are private when the step changed nothing (a refusal: a stale
     /// confirmation, "an engagement is already running").
     Refusable,
-    /// Every reply is private (status, why, the Revise prompt).
+    /// Every reply is private (status, why, details, the Revise prompt).
     Private,
 }
 
@@ -400,7 +400,7 @@ fn user_name(u: &User) -> String {
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("ask", "plan", "status", "back", "reset", "export", "why"),
+    subcommands("ask", "plan", "status", "back", "reset", "export", "why", "details"),
     subcommand_required
 )]
 pub(crate) async fn eks(_ctx: Ctx<'_>) -> Result<(), Error> {
@@ -459,6 +459,12 @@ async fn why(ctx: Ctx<'_>) -> Result<(), Error> {
     slash(ctx, Command::Why, None).await
 }
 
+/// Every component, trade-off and golden path step of the plan (only you see it).
+#[poise::command(slash_command, guild_only)]
+async fn details(ctx: Ctx<'_>) -> Result<(), Error> {
+    slash(ctx, Command::Details, None).await
+}
+
 async fn slash(ctx: Ctx<'_>, command: Command, text: Option<String>) -> Result<(), Error> {
     let poise::Context::Application(actx) = ctx else {
         return Ok(());
@@ -491,7 +497,7 @@ async fn slash(ctx: Ctx<'_>, command: Command, text: Option<String>) -> Result<(
     // Status and why answer only the asker; so does a command that changed nothing (a refusal such
     // as "an engagement is already running"), except ask and export.
     let audience = match command {
-        Command::Status | Command::Why => Audience::Private,
+        Command::Status | Command::Why | Command::Details => Audience::Private,
         Command::Ask | Command::Export => Audience::Interaction,
         _ => Audience::Refusable,
     };
@@ -528,15 +534,31 @@ async fn slash(ctx: Ctx<'_>, command: Command, text: Option<String>) -> Result<(
         }
         return Ok(());
     }
+    let joined = private.join("\n\n");
     let text = if private.is_empty() {
         data.notice("discord.done")
+    } else if joined.chars().count() <= 2000 {
+        joined
     } else {
-        private.join("\n\n")
+        // A long private answer (`details`) goes as the engine split it: the first message answers,
+        // the rest follow privately in order.
+        private[0].clone()
     };
     answer_privately(http, &inter.token, acked, &text, |m| {
         inter.create_response(http, CreateInteractionResponse::Message(m))
     })
-    .await
+    .await?;
+    if private.len() > 1 && private.join("\n\n").chars().count() > 2000 {
+        for t in &private[1..] {
+            CreateInteractionResponseFollowup::new()
+                .content(t.clone())
+                .ephemeral(true)
+                .allowed_mentions(no_pings())
+                .execute(http, (None, &inter.token))
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Answers an interaction privately: at once when it is not acknowledged yet, else by editing the

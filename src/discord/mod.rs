@@ -19,10 +19,11 @@
 //! ## What it does
 //! - A mention in a served channel is routed: a one-shot answer is replied in place; an engagement
 //!   opens a public thread from that message and runs there. In the thread every message is read.
-//! - `/eks ask|plan|status|back|reset|export|why`: the step runs first (a command still running after
-//!   1.5 s is acknowledged privately, within Discord's 3 s); public replies then follow as follow-ups,
-//!   while refusals, `status` and `why` answer only the asker. `ask` never opens a thread; `plan`
-//!   always does (from a starter message).
+//! - `/eks ask|plan|status|back|reset|export|why|details`: the step runs first (a command still
+//!   running after 1.5 s is acknowledged privately, within Discord's 3 s); public replies then follow
+//!   as follow-ups, while refusals, `status`, `why` and `details` answer only the asker (a long
+//!   `details` as several private messages). `ask` never opens a thread; `plan` always does (from a
+//!   starter message).
 //! - Public replies go through the **outbox** (see [`deliver`]): stored with the step's state, posted in
 //!   order by one worker per thread, retried on 429 (after `Retry-After`), 5xx and network errors,
 //!   removed once Discord accepted them and delivered again after a restart (never twice: each message

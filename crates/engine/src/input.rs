@@ -42,6 +42,8 @@ pub enum Command {
     Export,
     /// Why this mode.
     Why,
+    /// The full detail of the plan (every component, every step).
+    Details,
 }
 
 /// How a command may be typed as a plain chat message.
@@ -56,7 +58,7 @@ enum Typed {
 }
 
 /// The command table: name and how it may be typed, in the order help lists them.
-const TABLE: [(Command, &str, Typed); 9] = [
+const TABLE: [(Command, &str, Typed); 10] = [
     (Command::Ask, "ask", Typed::Never),
     (Command::Plan, "plan", Typed::Never),
     (Command::Status, "status", Typed::Bare),
@@ -66,11 +68,12 @@ const TABLE: [(Command, &str, Typed); 9] = [
     (Command::Reset, "reset", Typed::Slash),
     (Command::Export, "export", Typed::Bare),
     (Command::Why, "why", Typed::Bare),
+    (Command::Details, "details", Typed::Bare),
 ];
 
 impl Command {
     /// Every command, in the order help lists them.
-    pub const ALL: [Command; 9] = [
+    pub const ALL: [Command; 10] = [
         Command::Ask,
         Command::Plan,
         Command::Status,
@@ -80,6 +83,7 @@ impl Command {
         Command::Reset,
         Command::Export,
         Command::Why,
+        Command::Details,
     ];
 
     fn row(self) -> (Command, &'static str, Typed) {
@@ -115,6 +119,7 @@ impl Command {
             Command::Reset => "help.reset",
             Command::Export => "help.export",
             Command::Why => "help.why",
+            Command::Details => "help.details",
         }
         .to_string()
     }
@@ -385,7 +390,7 @@ mod tests {
         assert_eq!(Command::from_name("teleport"), None);
         assert_eq!(
             Command::names(),
-            "ask, plan, status, confirm, revise, back, reset, export, why"
+            "ask, plan, status, confirm, revise, back, reset, export, why, details"
         );
     }
 
@@ -394,6 +399,7 @@ mod tests {
         assert_eq!(Command::typed("status"), Some(Command::Status));
         assert_eq!(Command::typed("/export"), Some(Command::Export));
         assert_eq!(Command::typed("why?"), Some(Command::Why));
+        assert_eq!(Command::typed("Details"), Some(Command::Details));
         assert_eq!(Command::typed("/confirm"), Some(Command::Confirm));
         assert_eq!(Command::typed("confirm"), None, "a bare confirm is a turn");
         assert_eq!(Command::typed("reset"), None);

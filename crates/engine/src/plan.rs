@@ -790,8 +790,8 @@ pub struct Plan {
     pub size: Size,
     /// Tool name per row, for placeholders.
     pub vars: Vec<(&'static str, String)>,
-    /// The app onboarding path, resolved, for the rework step.
-    fallback: Option<Path>,
+    /// The facts the plan was decided from (Phase 1 items, the effective profile, the mode's).
+    pub facts: Facts,
 }
 
 fn resolve_path(p: &PathSpec, chosen: &BTreeSet<&str>, facts: &Facts) -> Path {
@@ -982,11 +982,6 @@ impl Plan {
                 })
                 .collect();
         }
-        let fallback = k
-            .paths
-            .iter()
-            .find(|p| p.id == "onboard_app")
-            .map(|p| resolve_path(p, &chosen, &facts));
         let applies = |wo: &[String], uo: &[String], wf: &[String], uf: &[String]| {
             guard(wo, uo, wf, uf, |o| chosen.contains(o), |f| facts.has(f))
         };
@@ -1115,7 +1110,7 @@ impl Plan {
             staffing,
             size,
             vars,
-            fallback,
+            facts,
         }
     }
 
@@ -1165,23 +1160,36 @@ impl Plan {
             })
             .filter(|(d, _)| !only_kept || d.kept)
             .collect();
+        // The names of each row's other tools, worked out once for the whole text.
+        let others: Vec<(&Decision, BTreeSet<String>)> = rows
+            .iter()
+            .map(|(d, row)| {
+                let mine = k.names(&d.option);
+                // A name the text never contains cannot be named in any of its sentences.
+                let others = std::iter::once(row.default.clone())
+                    .chain(row.overrides.iter().map(|o| o.option.clone()))
+                    .filter(|o| *o != d.option)
+                    .flat_map(|o| k.names(&o))
+                    .filter(|n| !mine.iter().any(|m| m.contains(n.as_str())))
+                    .filter(|n| !n.is_empty() && text.contains(n.as_str()))
+                    .collect();
+                (*d, others)
+            })
+            .filter(|(_, others): &(&Decision, BTreeSet<String>)| !others.is_empty())
+            .collect();
         let mut out = Vec::new();
+        if others.is_empty() {
+            return out;
+        }
         for line in text.lines() {
             if line.trim_start().starts_with("- ⚠️") {
                 continue;
             }
             let line = line.split(alt.as_str()).next().unwrap_or(line);
             for sentence in split_sentences(line) {
-                for (d, row) in &rows {
-                    let mine = k.names(&d.option);
-                    let others: BTreeSet<String> = std::iter::once(row.default.clone())
-                        .chain(row.overrides.iter().map(|o| o.option.clone()))
-                        .filter(|o| *o != d.option)
-                        .flat_map(|o| k.names(&o))
-                        .filter(|n| !mine.iter().any(|m| m.contains(n.as_str())))
-                        .collect();
-                    for n in others {
-                        if names_word(sentence, &n) {
+                for (d, names) in &others {
+                    for n in names {
+                        if names_word(sentence, n) {
                             out.push((d.row.clone(), n.clone(), sentence.trim().to_string()));
                         }
                     }
@@ -1198,7 +1206,19 @@ impl Plan {
         if first.passed >= 4 {
             return first;
         }
-        if let Some(p) = self.fallback.clone() {
+        // The app onboarding path, resolved only when a rework needs it.
+        let chosen: BTreeSet<&str> = self
+            .decisions
+            .iter()
+            .chain(&self.support)
+            .map(|d| d.option.as_str())
+            .collect();
+        let fallback = k
+            .paths
+            .iter()
+            .find(|p| p.id == "onboard_app")
+            .map(|p| resolve_path(p, &chosen, &self.facts));
+        if let Some(p) = fallback {
             let labels = std::mem::take(&mut self.unmapped);
             match self.paths.iter_mut().find(|pp| pp.spec.id == p.id) {
                 Some(pp) => pp.serves.extend(labels),

@@ -319,32 +319,237 @@ pub fn changed_rows(k: &Knowledge, before: &Plan, after: &Plan, spec: &ModeSpec)
     s
 }
 
-/// What a correction at the Phase 2 gate posts: the phase heading, then only the conflicts that
-/// appeared and the rows whose tool changed (or a line saying no tool changed). Empty for other
-/// phases, which are re-rendered whole.
+/// What a correction posts at a gate or at the final reaction of Phase 2, 3 or 4: the phase heading,
+/// then only what changed in it. Phase 2: the conflicts that appeared and the rows whose tool changed.
+/// Phase 3: those rows, then the Phase 3 lines that changed (topology, placement, tenancy, wiring,
+/// promotion, onboarding, shaping), each under its section heading. Phase 4: the roadmap stages,
+/// milestone, metrics lines and checklist items that changed. At the final reaction (`last`) the
+/// closing next steps are compared too. When nothing the phase shows changed, one line says so. The
+/// caller adds the gate's decision line (or the reaction's closing line). Empty for Phase 1.
 pub fn correction(
     k: &Knowledge,
     before: &Engagement,
     after: &Engagement,
     spec: &ModeSpec,
     phase: u8,
+    last: bool,
 ) -> String {
-    if phase != 2 {
+    if !(2..=4).contains(&phase) {
         return String::new();
     }
-    let b = Plan::build(k, before, spec);
-    let a = Plan::build(k, after, spec);
-    let changed = changed_rows(k, &b, &a, spec);
-    let body = if changed.is_empty() {
-        w(k, "changed.none", &[])
-    } else {
-        changed.trim_end().to_string()
+    let mut b = Plan::build(k, before, spec);
+    let mut a = Plan::build(k, after, spec);
+    let more = w(k, "details.more", &[]);
+    let (heading, body) = match phase {
+        2 => {
+            let changed = changed_rows(k, &b, &a, spec);
+            let body = if changed.is_empty() {
+                w(k, "changed.none", &[])
+            } else {
+                changed.trim_end().to_string()
+            };
+            (k.ui("heading.phase2"), body)
+        }
+        _ => {
+            let (old, new, heading) = if phase == 3 {
+                (
+                    phase3(k, &b, spec),
+                    phase3(k, &a, spec),
+                    k.ui("heading.phase3"),
+                )
+            } else if spec.checklist {
+                let (cb, ca) = (b.grade(k, before), a.grade(k, after));
+                (
+                    phase4(k, &b, &cb),
+                    phase4(k, &a, &ca),
+                    k.ui("heading.phase4"),
+                )
+            } else {
+                (metrics(k, &b), metrics(k, &a), k.ui("heading.measure"))
+            };
+            // The pointer to `details` closes the message once; it is no change.
+            let (old, new) = (old.replace(&more, ""), new.replace(&more, ""));
+            let (old, new) = if last {
+                (
+                    format!("{old}\n{}", next_steps(k, &b, spec, before)),
+                    format!("{new}\n{}", next_steps(k, &a, spec, after)),
+                )
+            } else {
+                (old, new)
+            };
+            let mut parts = Vec::new();
+            // At Phase 3 a changed tool is a changed row, as at Phase 2.
+            if phase == 3 {
+                let rows = changed_rows(k, &b, &a, spec);
+                if !rows.is_empty() {
+                    parts.push(rows.trim_end().to_string());
+                }
+            }
+            let lines = changed_lines(&old, &new);
+            if !lines.is_empty() {
+                parts.push(lines);
+            }
+            let body = if parts.is_empty() {
+                fill(
+                    k.ui("gate.unchanged_phase"),
+                    &[("phase", &phase.to_string())],
+                )
+            } else {
+                parts.join("\n\n")
+            };
+            (heading, body)
+        }
     };
-    format!(
-        "## {}\n\n{body}\n\n{}",
-        k.ui("heading.phase2"),
-        w(k, "details.more", &[])
-    )
+    format!("## {heading}\n\n{body}\n\n{more}")
+}
+
+/// One section of a rendered phase: its heading line (a line that starts in bold) and the lines
+/// under it, until the next heading.
+struct Section<'a> {
+    heading: &'a str,
+    lines: Vec<&'a str>,
+}
+
+fn sections(text: &str) -> Vec<Section<'_>> {
+    let mut out = vec![Section {
+        heading: "",
+        lines: vec![],
+    }];
+    for line in text.lines().map(str::trim_end) {
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if line.starts_with("**") {
+            out.push(Section {
+                heading: line,
+                lines: vec![],
+            });
+        } else if let Some(s) = out.last_mut() {
+            s.lines.push(line);
+        }
+    }
+    out
+}
+
+/// What a heading is called, without what follows its bold part ("**Topology: Hub-and-spoke** —
+/// ..." is "Topology: Hub-and-spoke"; "**Tenancy: ...**" keeps its tool so a new tool is new).
+fn section_key(heading: &str) -> &str {
+    let inner = heading.strip_prefix("**").unwrap_or(heading);
+    match inner.find("**") {
+        Some(i) => {
+            let key = &inner[..i];
+            // "Topology: Hub-and-spoke" and "Success metrics: DORA" are one section whatever the tool.
+            key.split(':').next().unwrap_or(key)
+        }
+        None => inner,
+    }
+}
+
+/// A line as compared: without its list number, so a step that moved is not a change by itself.
+fn line_key(line: &str) -> &str {
+    let t = line.trim_start();
+    let digits = t.chars().take_while(char::is_ascii_digit).count();
+    if digits > 0 {
+        if let Some(rest) = t[digits..].strip_prefix(". ") {
+            return rest;
+        }
+    }
+    t
+}
+
+/// Which item a line is, whatever its text says now: a numbered step or stage by its number, a
+/// bullet by the part before its first " — " or ": " (without a checklist mark).
+fn line_id(line: &str) -> &str {
+    let n = line.trim_start();
+    let digits = n.chars().take_while(char::is_ascii_digit).count();
+    if digits > 0 && n[digits..].starts_with(". ") {
+        return &n[..digits];
+    }
+    let t = line_key(line);
+    let t = t.strip_prefix("- ").unwrap_or(t);
+    let t = t
+        .strip_prefix("✅ ")
+        .or_else(|| t.strip_prefix("❌ "))
+        .unwrap_or(t);
+    let cut = [" — ", ": "]
+        .iter()
+        .filter_map(|sep| t.find(sep))
+        .min()
+        .unwrap_or(t.len());
+    &t[..cut]
+}
+
+/// The lines of `after` that `before` does not have, each under its section heading, and the lines
+/// `before` had that are gone, struck through. Headings whose own line changed show as changed.
+pub fn changed_lines(before: &str, after: &str) -> String {
+    let old = sections(before);
+    let new = sections(after);
+    let mut used = vec![false; old.len()];
+    let mut blocks: Vec<String> = Vec::new();
+    for s in &new {
+        let matched = old
+            .iter()
+            .enumerate()
+            .find(|(i, o)| !used[*i] && section_key(o.heading) == section_key(s.heading))
+            .map(|(i, o)| {
+                used[i] = true;
+                o
+            });
+        let (heading_changed, added, gone) = match matched {
+            Some(o) => (
+                o.heading != s.heading,
+                s.lines
+                    .iter()
+                    .filter(|l| !o.lines.iter().any(|x| line_key(x) == line_key(l)))
+                    .copied()
+                    .collect::<Vec<_>>(),
+                o.lines
+                    .iter()
+                    .filter(|l| !s.lines.iter().any(|x| line_key(x) == line_key(l)))
+                    .copied()
+                    .collect::<Vec<_>>(),
+            ),
+            None => (true, s.lines.clone(), vec![]),
+        };
+        if !heading_changed && added.is_empty() && gone.is_empty() {
+            continue;
+        }
+        let mut b: Vec<String> = Vec::new();
+        if !s.heading.is_empty() {
+            b.push(s.heading.to_string());
+        }
+        b.extend(added.iter().map(|l| l.to_string()));
+        // A line replaced by a new version of itself (same item, new text) shows only the new one.
+        b.extend(
+            gone.iter()
+                .filter(|g| !added.iter().any(|l| line_id(l) == line_id(g)))
+                .map(|l| strike(l)),
+        );
+        blocks.push(b.join("\n"));
+    }
+    for (i, o) in old.iter().enumerate() {
+        if !used[i] && !o.heading.is_empty() {
+            blocks.push(strike(o.heading));
+        }
+    }
+    blocks.join("\n\n")
+}
+
+/// A line struck through, its list marker kept outside the strike.
+fn strike(line: &str) -> String {
+    let t = line.trim_start();
+    let indent = &line[..line.len() - t.len()];
+    let marker = if t.starts_with("- ") {
+        "- "
+    } else {
+        let digits = t.chars().take_while(char::is_ascii_digit).count();
+        if digits > 0 && t[digits..].starts_with(". ") {
+            &t[..digits + 2]
+        } else {
+            ""
+        }
+    };
+    format!("{indent}{marker}~~{}~~", &t[marker.len()..])
 }
 
 /// The body of Phase 3 (without the heading): topology, placement, tenancy, account wiring,
@@ -689,10 +894,11 @@ pub fn checklist_text(k: &Knowledge, c: &Checklist) -> String {
 const NEXT_STEPS: usize = 2;
 
 /// The closing "next steps" of an engagement, from its knowledge topics, with what each topic says
-/// about the constraints the team named.
-pub fn next_steps(k: &Knowledge, plan: &Plan, spec: &ModeSpec, eng: &Engagement) -> String {
+/// about the constraints the team named. The facts are the plan's own (`_eng` is the engagement the
+/// plan was built from; it is kept in the signature for its callers).
+pub fn next_steps(k: &Knowledge, plan: &Plan, spec: &ModeSpec, _eng: &Engagement) -> String {
     let mut s = format!("**{}**\n", k.ui("heading.next_steps"));
-    let facts = super::plan::Facts::of(eng, spec);
+    let facts = &plan.facts;
     let chosen = |o: &str| plan.decisions.iter().any(|d| d.option == o);
     let mut n = 0;
     for id in &spec.topics {

@@ -5,7 +5,7 @@
 //!
 //! | input | handler |
 //! |---|---|
-//! | `ask`, `plan`, `status`, `confirm`, `revise`, `back`, `reset`, `export`, `why` | the file of that name |
+//! | `ask`, `plan`, `status`, `confirm`, `revise`, `back`, `reset`, `export`, `why`, `details` | the file of that name |
 //! | a message, no engagement | [`route`] (or [`clarify`] when a clarifying question is open) |
 //! | a message during Phase 1 | [`phase1`] |
 //! | a message at a gate or the final reaction | [`gate`] |
@@ -27,6 +27,7 @@ pub(crate) mod back;
 pub(crate) mod clarify;
 pub(crate) mod confirm;
 pub(crate) mod correction;
+pub(crate) mod details;
 pub(crate) mod export;
 pub(crate) mod flow;
 pub(crate) mod gate;
@@ -62,6 +63,7 @@ pub(crate) fn dispatch(cx: &mut Cx<'_>, input: Input, attachments: &[crate::Atta
             Command::Status => cx.status(),
             Command::Why => cx.why(),
             Command::Export => cx.export(),
+            Command::Details => cx.details(),
             Command::Ask => cx.one_shot(&text, None),
             Command::Plan => cx.plan(&text, attachments),
             Command::Confirm => cx.confirm(gate),

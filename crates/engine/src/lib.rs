@@ -454,22 +454,15 @@ impl Engine {
     /// came from several places).
     pub(crate) fn profile_views(&self, eng: &Engagement) -> BTreeMap<Slot, InputView> {
         let views = self.reader.inputs(&eng.profile);
-        let (_, sources) = eng.profile.contract();
         Slot::ALL
             .into_iter()
             .zip(views.by_id())
             .filter(|(slot, _)| read::knows(&eng.profile, *slot))
             .filter_map(|(slot, (_, v))| {
-                let keys = read::slot_keys(slot);
-                let mut from = sources
-                    .iter()
-                    .filter(|(k, _)| keys.iter().any(|p| k.split('.').next() == Some(*p)))
-                    .map(|(_, s)| s.as_str());
-                let first = from.next().unwrap_or("message");
-                let source = if from.all(|s| s == first) {
-                    Source::parse(first)
-                } else {
-                    Source::Message
+                let from = eng.profile.sources_of(read::slot_keys(slot));
+                let source = match from.first() {
+                    Some(first) if from.iter().all(|s| s == first) => (*first).clone(),
+                    _ => Source::Message,
                 };
                 Some((
                     slot,

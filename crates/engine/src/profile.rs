@@ -223,6 +223,58 @@ impl Profile {
         self.constraints.contains_key(&c)
     }
 
+    /// The sources of the facts under the given contract keys (`teams`, `stack`, `pain`, ...), in
+    /// key order, without building the contract form.
+    pub fn sources_of(&self, keys: &[&str]) -> Vec<&Source> {
+        let mut out: Vec<&Source> = Vec::new();
+        for key in keys {
+            match *key {
+                "teams" => out.extend(self.teams.values().map(|f| &f.source)),
+                "engineers" => out.extend(self.engineers.as_ref().map(|f| &f.source)),
+                "environments" => out.extend(self.environments.as_ref().map(|f| &f.source)),
+                "clusters" => out.extend(self.clusters.as_ref().map(|f| &f.source)),
+                "accounts" => out.extend(self.accounts.as_ref().map(|f| &f.source)),
+                "tenancy" => out.extend(self.tenancy.as_ref().map(|f| &f.source)),
+                "capabilities" => out.extend(self.capabilities.values().last()),
+                "stack" => out.extend(self.stack.values().map(|f| &f.source)),
+                "wanted" => out.extend(self.wanted.values().map(|f| &f.source)),
+                "constraints" => out.extend(self.constraints.values().last()),
+                "hide_kubernetes" => out.extend(self.hide_kubernetes.as_ref().map(|f| &f.source)),
+                "ml_data_consumers" => {
+                    out.extend(self.ml_data_consumers.as_ref().map(|f| &f.source))
+                }
+                "pain" => out.extend(self.pain.as_ref().map(|f| &f.source)),
+                "greenfield" => out.extend(self.greenfield.as_ref().map(|f| &f.source)),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// How many facts the profile holds, counted like the contract's sources (one per team kind,
+    /// tool and single fact; one for all capabilities and one for all constraints).
+    pub fn fact_count(&self) -> usize {
+        self.teams.len()
+            + self.stack.len()
+            + self.wanted.len()
+            + usize::from(!self.capabilities.is_empty())
+            + usize::from(!self.constraints.is_empty())
+            + [
+                self.engineers.is_some(),
+                self.environments.is_some(),
+                self.clusters.is_some(),
+                self.accounts.is_some(),
+                self.tenancy.is_some(),
+                self.hide_kubernetes.is_some(),
+                self.ml_data_consumers.is_some(),
+                self.pain.is_some(),
+                self.greenfield.is_some(),
+            ]
+            .iter()
+            .filter(|b| **b)
+            .count()
+    }
+
     /// The contract form: plain values, and the sources keyed like the values (`teams.app`,
     /// `stack.gitops`, `capabilities`, `constraints`, `environments`, ...).
     pub fn contract(&self) -> (Value, BTreeMap<String, String>) {

@@ -167,19 +167,6 @@ impl fmt::Display for Source {
     }
 }
 
-impl Source {
-    /// Reads the printed form (`message`, `default`, `attachment:<file>`); anything else is a
-    /// message.
-    pub fn parse(s: &str) -> Source {
-        match s {
-            "default" => Source::Default,
-            other => other
-                .strip_prefix("attachment:")
-                .map_or(Source::Message, |n| Source::Attachment(n.to_string())),
-        }
-    }
-}
-
 impl Serialize for Source {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)

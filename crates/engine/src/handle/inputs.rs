@@ -214,7 +214,7 @@ impl Cx<'_> {
                 let content = clean(&a.content);
                 let hits = self.e.extractor.extract(&content, asked);
                 let reading = self.e.reader.read(&content, &source);
-                let n = hits.len().max(reading.contract().1.len());
+                let n = hits.len().max(reading.fact_count());
                 documents.push(reading);
                 notes.push(fill(
                     k.ui("attachment.read"),
@@ -278,7 +278,7 @@ impl Cx<'_> {
         // The typed profile: what the reader finds in the text, folded into what was read before.
         // Numbered answers answer the questions in the order they were asked.
         let reading = self.e.reader.read(&relabel(text, &asked), &Source::Message);
-        let facts = reading.contract().1.len();
+        let facts = reading.fact_count();
         let views_before = self.eng().map(|e| self.shown(e)).unwrap_or_default();
         let Some(eng) = self.eng_mut() else {
             return (vec![], notes, 0);

@@ -2,8 +2,9 @@
 
 use std::collections::BTreeMap;
 
+use super::gate::Found;
 use super::segment::{Kind, Segment};
-use super::{Cue, Reader};
+use super::{Cue, Pat, Reader};
 use crate::profile::{AccountModel, Category, Constraint, Fact, Profile, TeamKind};
 use crate::state::Source;
 
@@ -42,6 +43,13 @@ struct Scan<'t> {
     aliases: Vec<String>,
     /// Words that end a negation before what it would negate ("no compliance besides PCI").
     stops: &'t regex::Regex,
+    /// Where the patterns' literals are: a pattern runs only on segments that hold one.
+    found: Found,
+}
+
+/// The items of `it()` when `on`, else none (and no search).
+fn when<I: Iterator>(on: bool, it: impl FnOnce() -> I) -> impl Iterator<Item = I::Item> {
+    on.then(it).into_iter().flatten()
 }
 
 /// The items of a plain list of one-word names ("dev, playtest -> live"), lower case, when the whole
@@ -91,6 +99,12 @@ fn same_noun(word: &str, noun: &str) -> bool {
 }
 
 impl Scan<'_> {
+    /// False when `p` cannot match in the segment's text.
+    fn may(&self, p: &Pat, seg: &Segment) -> bool {
+        let i = self.segs.partition_point(|s| s.start < seg.start);
+        self.found.may_in(p.gate, i)
+    }
+
     /// Number of words between two offsets.
     fn words(&self, a: usize, b: usize) -> usize {
         if b <= a {
@@ -131,7 +145,10 @@ impl Scan<'_> {
 impl Reader {
     /// Reads the facts in one message (or document) into a profile; every fact gets `source`.
     pub fn read(&self, text: &str, source: &Source) -> crate::profile::Profile {
-        let segs = self.segmenter.segments(text);
+        let mut found = self.gates.scan(text);
+        let segs = self.segmenter.split(text, Some(&found));
+        let spans: Vec<(usize, usize)> = segs.iter().map(|s| (s.start, s.end)).collect();
+        found.segments(&self.gates, &spans);
         let mut cues: Vec<CueHit> = Vec::new();
         for (cue, re) in &self.cues {
             for m in re.find_iter(text) {
@@ -170,6 +187,7 @@ impl Reader {
             breaks,
             aliases,
             stops: &self.negation_stops,
+            found,
         };
         let mut p = Profile::default();
         self.read_tools(&scan, source, &mut p);
@@ -265,8 +283,11 @@ impl Reader {
         // Greenfield: "nothing yet", "from scratch", or a stack answer that says none.
         let green = scan.segs.iter().any(|s| {
             let t = &text[s.start..s.end];
-            (s.kind == Kind::Stack && self.nothing_answer.is_match(t))
+            (s.kind == Kind::Stack
+                && scan.may(&self.nothing_answer, s)
+                && self.nothing_answer.is_match(t))
                 || (s.kind != Kind::Pain
+                    && scan.may(&self.nothing_stack, s)
                     && self
                         .nothing_stack
                         .find(t)
@@ -494,7 +515,9 @@ impl Reader {
                 }
             }
             // Lists: "12 app and 2 data teams".
-            for l in self.team_list.find_iter(t) {
+            for l in when(scan.may(&self.team_list, seg), || {
+                self.team_list.find_iter(t)
+            }) {
                 for c in self.team_pair.captures_iter(l.as_str()) {
                     if let (Some(n), Some(k)) = (self.number(&c["n"]), self.kind_of(&c["kind"])) {
                         *teams.entry(k).or_insert(0) += n;
@@ -502,7 +525,9 @@ impl Reader {
                 }
                 covered.push((l.start(), l.end()));
             }
-            for c in self.team_count.captures_iter(t) {
+            for c in when(scan.may(&self.team_count, seg), || {
+                self.team_count.captures_iter(t)
+            }) {
                 let all = c.get(0).expect("match");
                 if covered
                     .iter()
@@ -543,7 +568,9 @@ impl Reader {
                 *e = (*e).max(n);
                 covered.push((all.start(), all.end()));
             }
-            for c in self.tenant_count.captures_iter(t) {
+            for c in when(scan.may(&self.tenant_count, seg), || {
+                self.tenant_count.captures_iter(t)
+            }) {
                 let all = c.get(0).expect("match");
                 if covered
                     .iter()
@@ -574,11 +601,12 @@ impl Reader {
                     }
                 }
             }
-            for c in self
-                .team_of
-                .captures_iter(t)
-                .chain(self.team_reverse.captures_iter(t))
-            {
+            for c in when(scan.may(&self.team_of, seg), || {
+                self.team_of.captures_iter(t)
+            })
+            .chain(when(scan.may(&self.team_reverse, seg), || {
+                self.team_reverse.captures_iter(t)
+            })) {
                 let all = c.get(0).expect("match");
                 if covered
                     .iter()
@@ -605,7 +633,9 @@ impl Reader {
                 covered.push((all.start(), all.end()));
             }
             if seg.kind == Kind::Teams {
-                for c in self.team_pair.captures_iter(t) {
+                for c in when(scan.may(&self.team_pair, seg), || {
+                    self.team_pair.captures_iter(t)
+                }) {
                     let all = c.get(0).expect("match");
                     if covered
                         .iter()
@@ -624,13 +654,17 @@ impl Reader {
                         .and_then(|c| self.number(&c["n"]))
                     {
                         let after = &t[self.bare_number.find(t).map_or(0, |m| m.end())..];
-                        if !self.engineer_count.is_match(t) || after.trim().is_empty() {
+                        let people =
+                            scan.may(&self.engineer_count, seg) && self.engineer_count.is_match(t);
+                        if !people || after.trim().is_empty() {
                             teams.insert(TeamKind::App, n);
                         }
                     }
                 }
             }
-            for c in self.engineer_count.captures_iter(t) {
+            for c in when(scan.may(&self.engineer_count, seg), || {
+                self.engineer_count.captures_iter(t)
+            }) {
                 let all = c.get(0).expect("match");
                 // "3 data eng squads" counts teams, not engineers.
                 if c.name("adj").is_some() && self.team_nouns.is_match(&t[all.end()..]) {
@@ -650,7 +684,9 @@ impl Reader {
                     engineers = Some(engineers.map_or(n, |e| e.max(n)));
                 }
             }
-            for c in self.engineer_reverse.captures_iter(t) {
+            for c in when(scan.may(&self.engineer_reverse, seg), || {
+                self.engineer_reverse.captures_iter(t)
+            }) {
                 if let Some(n) = self.number(&c["n"]) {
                     engineers = Some(engineers.map_or(n, |e| e.max(n)));
                 }
@@ -668,11 +704,12 @@ impl Reader {
                     .captures(t)
                     .and_then(|c| self.number(&c["n"]));
             }
-            for c in self
-                .cluster_count
-                .captures_iter(t)
-                .chain(self.cluster_reverse.captures_iter(t))
-            {
+            for c in when(scan.may(&self.cluster_count, seg), || {
+                self.cluster_count.captures_iter(t)
+            })
+            .chain(when(scan.may(&self.cluster_reverse, seg), || {
+                self.cluster_reverse.captures_iter(t)
+            })) {
                 // "a cluster per environment", "one cluster for each stage": as many as there are
                 // environments.
                 let one = self.number(&c["n"]) == Some(1);
@@ -717,7 +754,7 @@ impl Reader {
                     .captures(t)
                     .and_then(|c| self.number(&c["n"]));
             }
-            for m in self.ml_data.find_iter(t) {
+            for m in when(scan.may(&self.ml_data, seg), || self.ml_data.find_iter(t)) {
                 // In an answer about first capabilities an ML job is what to enable, not who
                 // consumes the platform, unless it names people.
                 let people = [
@@ -746,7 +783,8 @@ impl Reader {
                     ml_data = Some(true);
                 }
             }
-            if let Some(m) = self.hide_kubernetes.find(t) {
+            let hide_at = scan.may(&self.hide_kubernetes, seg);
+            if let Some(m) = hide_at.then(|| self.hide_kubernetes.find(t)).flatten() {
                 if !scan.negated(seg, seg.start + m.start(), 3) {
                     hide = Some(true);
                 }
@@ -807,7 +845,9 @@ impl Reader {
                     return;
                 }
             }
-            for c in self.env_names.captures_iter(t) {
+            for c in when(scan.may(&self.env_names, seg), || {
+                self.env_names.captures_iter(t)
+            }) {
                 let Some(i) =
                     (0..self.env_ranks.len()).find(|i| c.name(&format!("e{i}")).is_some())
                 else {
@@ -903,8 +943,12 @@ impl Reader {
                 t
             };
             let off = if seg.kind == Kind::Accounts { 8 } else { 0 };
+            // An accounts segment is read with a word added in front: its gates do not apply.
+            let may = |p: &Pat| seg.kind == Kind::Accounts || scan.may(p, seg);
             let mut counted = None;
-            for c in self.account_count.captures_iter(t) {
+            for c in when(may(&self.account_count), || {
+                self.account_count.captures_iter(t)
+            }) {
                 let m = c.get(0).expect("match");
                 if scan.negated(seg, (seg.start + m.start()).saturating_sub(off), 2) {
                     continue;
@@ -986,7 +1030,7 @@ impl Reader {
                 if hit {
                     break;
                 }
-                if let Some(m) = re.find(t) {
+                if let Some(m) = may(re).then(|| re.find(t)).flatten() {
                     if scan.negated(seg, seg.start + m.start(), 2) {
                         continue;
                     }
@@ -1042,7 +1086,7 @@ impl Reader {
             }
             let mut said = false;
             for (kind, re) in &self.tenancy {
-                if let Some(m) = re.find(t) {
+                if let Some(m) = may(re).then(|| re.find(t)).flatten() {
                     if scan.negated(seg, seg.start + m.start(), 2) {
                         continue;
                     }
@@ -1071,15 +1115,18 @@ impl Reader {
         let mut none = false;
         for seg in scan.segs.iter().filter(|s| s.kind != Kind::Pain) {
             let t = &text[seg.start..seg.end];
-            if seg.kind == Kind::Constraints && self.nothing_answer.is_match(t) {
+            if seg.kind == Kind::Constraints
+                && scan.may(&self.nothing_answer, seg)
+                && self.nothing_answer.is_match(t)
+            {
                 none = true;
                 continue;
             }
-            if self.nothing_constraints.is_match(t) {
+            if scan.may(&self.nothing_constraints, seg) && self.nothing_constraints.is_match(t) {
                 none = true;
             }
             for (c, re) in &self.constraints {
-                for m in re.find_iter(t) {
+                for m in when(scan.may(re, seg), || re.find_iter(t)) {
                     if scan.negated(seg, seg.start + m.start(), 2) {
                         continue;
                     }
@@ -1113,7 +1160,7 @@ impl Reader {
                 Kind::First | Kind::Wanted => true,
                 Kind::Prose => {
                     seg.after == Some(Kind::First)
-                        || self.capability_ask.is_match(t)
+                        || (scan.may(&self.capability_ask, seg) && self.capability_ask.is_match(t))
                         || scan
                             .cues
                             .iter()
@@ -1126,8 +1173,7 @@ impl Reader {
             }
             if seg.kind == Kind::First {
                 for (cap, re) in &self.capabilities_bare {
-                    if re
-                        .find_iter(t)
+                    if when(scan.may(re, seg), || re.find_iter(t))
                         .any(|m| !scan.negated(seg, seg.start + m.start(), 2))
                     {
                         p.capabilities.insert(*cap, source.clone());
@@ -1135,8 +1181,7 @@ impl Reader {
                 }
             }
             for (cap, re) in &self.capabilities {
-                if re
-                    .find_iter(t)
+                if when(scan.may(re, seg), || re.find_iter(t))
                     .any(|m| !scan.negated(seg, seg.start + m.start(), 2))
                 {
                     p.capabilities.insert(*cap, source.clone());
@@ -1176,12 +1221,16 @@ impl Reader {
         let mut best: Option<(usize, &Segment)> = None;
         for seg in scan.segs.iter().filter(|s| s.kind == Kind::Prose) {
             let t = &text[seg.start..seg.end];
-            let strong = self
-                .pain_cues
-                .find_iter(t)
-                .filter(|m| !scan.negated(seg, seg.start + m.start(), 3))
-                .count();
-            let n = 2 * strong + self.pain_weak.find_iter(t).count();
+            let strong = when(scan.may(&self.pain_cues, seg), || {
+                self.pain_cues.find_iter(t)
+            })
+            .filter(|m| !scan.negated(seg, seg.start + m.start(), 3))
+            .count();
+            let weak = when(scan.may(&self.pain_weak, seg), || {
+                self.pain_weak.find_iter(t)
+            })
+            .count();
+            let n = 2 * strong + weak;
             if n >= 2 && best.is_none_or(|(b, _)| n > b) {
                 best = Some((n, seg));
             }

@@ -13,16 +13,20 @@
 //! - [`Reader::inputs`] shows a profile as the five Phase 1 inputs.
 
 mod facts;
+mod gate;
 pub mod segment;
 mod view;
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::ops::Deref;
 
 use regex::{Regex, RegexSet, RegexSetBuilder};
 use serde::Deserialize;
 
 use crate::error::LoadError;
 use crate::profile::{AccountModel, Capability, Category, Constraint, TeamKind, Tenancy};
+use gate::{Gate, GateBuilder, Gates};
 use segment::{Kind, Segmenter};
 pub use view::{knows, merge, slot_keys, Inputs};
 
@@ -218,6 +222,20 @@ struct Tool {
     bare: Option<Regex>,
 }
 
+/// A pattern run segment by segment, with its literal gate (see [`gate`]).
+#[derive(Debug, Clone)]
+struct Pat {
+    re: Regex,
+    gate: Gate,
+}
+
+impl Deref for Pat {
+    type Target = Regex;
+    fn deref(&self) -> &Regex {
+        &self.re
+    }
+}
+
 /// Cue kinds, in the order they win when two overlap at the same start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Cue {
@@ -260,48 +278,48 @@ pub struct Reader {
     migration_to: Regex,
     clause_breaks: Regex,
     negation_window: usize,
-    nothing_answer: Regex,
-    nothing_stack: Regex,
-    nothing_constraints: Regex,
+    nothing_answer: Pat,
+    nothing_stack: Pat,
+    nothing_constraints: Pat,
     number_words: BTreeMap<String, u32>,
-    team_list: Regex,
-    team_pair: Regex,
-    team_count: Regex,
-    team_reverse: Regex,
-    team_of: Regex,
+    team_list: Pat,
+    team_pair: Pat,
+    team_count: Pat,
+    team_reverse: Pat,
+    team_of: Pat,
     team_not_after: Regex,
     kind_words: Vec<(TeamKind, Regex)>,
-    tenant_count: Regex,
-    engineer_count: Regex,
-    engineer_reverse: Regex,
-    cluster_count: Regex,
-    cluster_reverse: Regex,
+    tenant_count: Pat,
+    engineer_count: Pat,
+    engineer_reverse: Pat,
+    cluster_count: Pat,
+    cluster_reverse: Pat,
     bare_number: Regex,
-    ml_data: Regex,
-    hide_kubernetes: Regex,
+    ml_data: Pat,
+    hide_kubernetes: Pat,
     hide_objects: Regex,
     hide_distance: Regex,
-    tenancy: Vec<(Tenancy, Regex)>,
+    tenancy: Vec<(Tenancy, Pat)>,
     /// Tenant words, words that exclude sharing, and what is shared: all three say hard tenancy.
     tenancy_hard_pair: [Regex; 3],
-    accounts: Vec<(AccountModel, Regex)>,
-    account_count: Regex,
+    accounts: Vec<(AccountModel, Pat)>,
+    account_count: Pat,
     account_noun: Regex,
     /// Referent words by the account model they imply, in the order they are tried.
     account_referents: Vec<(AccountModel, Regex)>,
-    constraints: Vec<(Constraint, Regex)>,
-    capability_ask: Regex,
-    capabilities: Vec<(Capability, Regex)>,
-    capabilities_bare: Vec<(Capability, Regex)>,
-    env_names: Regex,
+    constraints: Vec<(Constraint, Pat)>,
+    capability_ask: Pat,
+    capabilities: Vec<(Capability, Pat)>,
+    capabilities_bare: Vec<(Capability, Pat)>,
+    env_names: Pat,
     env_ranks: Vec<u32>,
     env_words: Vec<bool>,
     env_keyword: Regex,
     env_single: Regex,
     env_unnamed_single: Regex,
     env_not_before: Regex,
-    pain_cues: Regex,
-    pain_weak: Regex,
+    pain_cues: Pat,
+    pain_weak: Pat,
     pain_anaphora: Regex,
     tenant_alias: Vec<Regex>,
     alias_stop: Regex,
@@ -313,6 +331,8 @@ pub struct Reader {
     cluster_named: Regex,
     constraint_not_before: Vec<(Constraint, Regex)>,
     display: Display,
+    /// The literal gates of the patterns run segment by segment.
+    gates: Gates,
 }
 
 /// Joins regex fragments into one alternation with word boundaries where the fragment starts or
@@ -368,6 +388,22 @@ impl Reader {
             }
             re(&format!("(?:{})", alt(items)), what)
         };
+        // The same, for patterns run segment by segment: each gets its literal gate.
+        let gates = RefCell::new(GateBuilder::default());
+        let pat = |p: &str, what: &str| -> Result<Pat, LoadError> {
+            Ok(Pat {
+                re: re(p, what)?,
+                gate: gates.borrow_mut().add(&ascii_bounds(p)),
+            })
+        };
+        let alt_pat = |items: &[String], what: &str| -> Result<Pat, LoadError> {
+            Ok(Pat {
+                re: alt_re(items, what)?,
+                gate: gates
+                    .borrow_mut()
+                    .add(&ascii_bounds(&format!("(?:{})", alt(items)))),
+            })
+        };
 
         // Segmenting.
         let mut label_groups = Vec::new();
@@ -379,13 +415,12 @@ impl Reader {
             label_groups.push(format!("(?P<k{i}>{})", alt(words)));
             kinds.push(kind);
         }
-        let label = re(
-            &format!(
-                r"(?m)(?:^|[.;,!?|(:]\s+|\s[-–—]\s+|^\s*(?:[-*•>#]+)\s*)(?:(?:and|also|then|so|honestly|frankly|basically|tbh|well|ok|okay|but|anyway)\s*,?\s+)?(?:\*\*|__)?(?P<lab>(?:(?:our|the|my|main|top|biggest|current|existing)\s+)*(?:{})(?:\s+(?:today|now|currently|wise|so far|most|the most))?(?:\s*\([^)\n]{{0,24}}\))?)(?:\*\*|__)?(?:\s*(?:[:=?]|->|→|=>)|\s+(?P<is>is|are)\s)\s*(?:\*\*|__)?",
-                label_groups.join("|")
-            ),
-            "labels",
-        )?;
+        let label_pattern = format!(
+            r"(?m)(?:^|[.;,!?|(:]\s+|\s[-–—]\s+|^\s*(?:[-*•>#]+)\s*)(?:(?:and|also|then|so|honestly|frankly|basically|tbh|well|ok|okay|but|anyway)\s*,?\s+)?(?:\*\*|__)?(?P<lab>(?:(?:our|the|my|main|top|biggest|current|existing)\s+)*(?:{})(?:\s+(?:today|now|currently|wise|so far|most|the most))?(?:\s*\([^)\n]{{0,24}}\))?)(?:\*\*|__)?(?:\s*(?:[:=?]|->|→|=>)|\s+(?P<is>is|are)\s)\s*(?:\*\*|__)?",
+            label_groups.join("|")
+        );
+        let label = re(&label_pattern, "labels")?;
+        let label_gate = gates.borrow_mut().add_ranged(&ascii_bounds(&label_pattern));
         let mut order = Vec::new();
         for n in &f.numbered {
             order.push(
@@ -394,6 +429,7 @@ impl Reader {
         }
         let segmenter = Segmenter {
             label,
+            label_gate,
             kinds,
             numbered: re(
                 r"^\s*(?:q|#|question\s*)?(?P<n>[1-9](?:\s*[.)]|\s*[:\-])|[a-eA-E]\))\s*",
@@ -477,26 +513,26 @@ impl Reader {
         let kind = alt(&all_kinds);
         let nouns = alt(&t.nouns);
         let sep = r"(?:\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*|\s*\+\s*|\s+plus\s+)";
-        let team_list = re(
+        let team_list = pat(
             &format!(
                 r"(?:{num_plain}\s+(?:{kind})(?:\s+(?:{nouns}))?{sep})+{num_plain}\s+(?:{kind})\s+(?:{nouns})"
             ),
             "teams list",
         )?;
-        let team_pair = re(
+        let team_pair = pat(
             &format!(
                 r"(?P<n>\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?\s?k|\d+|\b(?:{})\b)\+?\s+\(?(?P<kind>{kind})",
                 words.join("|")
             ),
             "teams pair",
         )?;
-        let team_count = re(
+        let team_count = pat(
             &format!(
                 r"{num}[\s-]+(?:(?P<pre>[a-z]+)\s+)??(?:(?:[a-z]+/)?(?P<kind>{kind})(?:\s*(?:/|&|\+|and|or)\s*(?:{kind}))?\s+)?(?:(?P<adj>[\w-]+)\s+)?(?:{nouns})\b(?:\s+(?:of|doing|for|in)\s+(?:the\s+)?(?P<of>{kind})|\s+(?P<post>{kind})\s+(?:group|side|org))?"
             ),
             "team count",
         )?;
-        let team_reverse = re(
+        let team_reverse = pat(
             &format!(
                 r"(?:(?P<kind>{kind})\s+)?(?:{nouns})[:,]?\s+\(?\s*(?:they\s+|we\s+have\s+)?(?:are|is|=|:|count|total)?\s*\(?\s*(?:just\s+|only\s+)?{num}(?:\s+of\s+them)?\s*\)?"
             ),
@@ -512,7 +548,7 @@ impl Reader {
             &format!(r"(?P<kind>{kind})(?:\s+[\w-]+){{0,2}}\s*\(\s*{num}\s+(?:{nouns})\s*\)"),
             "team paren",
         )?;
-        let team_of = re(
+        let team_of = pat(
             &format!(
                 r"{num}\s+(?:(?:{nouns})\s+)?(?:of\s+them\s+)?(?:are\s+|that\s+|who\s+)?(?:doing|of|make|making|do|working on|work on|building|build|develop|developing)\s+(?:the\s+)?(?P<kind2>{kind})"
             ),
@@ -532,35 +568,35 @@ impl Reader {
         ] {
             kind_words.push((k, re(&format!("^(?:{})$", alt(list)), "team kind")?));
         }
-        let tenant_count = re(
+        let tenant_count = pat(
             &format!(
                 r"{num_n}\s+(?:[\w-]+\s+){{0,2}}(?:{})",
                 alt(&t.tenant_nouns)
             ),
             "tenant count",
         )?;
-        let engineer_count = re(
+        let engineer_count = pat(
             &format!(
                 r"{num_n}[\s-]+(?:(?P<adj>[\w/-]+)\s+)?(?:{})",
                 alt(&t.engineer_nouns)
             ),
             "engineer count",
         )?;
-        let engineer_reverse = re(
+        let engineer_reverse = pat(
             &format!(
                 r"(?:{})\s*(?:are|:|=|is|total|count|~)\s*{num_n}",
                 alt(&t.engineer_nouns)
             ),
             "engineer reverse",
         )?;
-        let cluster_count = re(
+        let cluster_count = pat(
             &format!(
                 r"{num_n}\s+(?:[\w-]+\s+){{0,2}}?(?:{})(?P<per>\s+(?:per|for each|for every|each)\b)?",
                 alt(&t.cluster_nouns)
             ),
             "cluster count",
         )?;
-        let cluster_reverse = re(
+        let cluster_reverse = pat(
             &format!(
                 r"(?:{})\s*(?:are|:|=|is|we have|we run|total|count)\s*{num_n}",
                 alt(&t.cluster_nouns)
@@ -579,7 +615,7 @@ impl Reader {
         let mut tenancy = Vec::new();
         for (k, list) in &f.tenancy {
             let t = Tenancy::from_id(k).ok_or_else(|| err(format!("tenancy: unknown {k:?}")))?;
-            tenancy.push((t, alt_re(list, &format!("tenancy.{k}"))?));
+            tenancy.push((t, alt_pat(list, &format!("tenancy.{k}"))?));
         }
         tenancy.sort_by_key(|(t, _)| *t != Tenancy::Hard);
         let hp = &f.tenancy_hard_pair;
@@ -596,9 +632,9 @@ impl Reader {
                 .iter()
                 .map(|p| p.replace("{acct}", &f.accounts.noun))
                 .collect();
-            accounts.push((a, alt_re(&list, &format!("accounts.{k}"))?));
+            accounts.push((a, alt_pat(&list, &format!("accounts.{k}"))?));
         }
-        let account_count = re(&format!(r"{num}\s+{}", f.accounts.noun), "accounts count")?;
+        let account_count = pat(&format!(r"{num}\s+{}", f.accounts.noun), "accounts count")?;
         let account_noun = re(&f.accounts.noun, "accounts.noun")?;
         let r = &f.account_referents;
         let account_referents = vec![
@@ -634,7 +670,7 @@ impl Reader {
         for (k, list) in &f.constraints {
             let c =
                 Constraint::from_id(k).ok_or_else(|| err(format!("constraints: unknown {k:?}")))?;
-            constraints.push((c, alt_re(list, &format!("constraints.{k}"))?));
+            constraints.push((c, alt_pat(list, &format!("constraints.{k}"))?));
         }
         let mut constraint_not_before = Vec::new();
         for (k, list) in &f.constraint_not_before {
@@ -652,18 +688,18 @@ impl Reader {
         let mut capability_ask = None;
         for (k, list) in &f.capabilities {
             if k == "ask" {
-                capability_ask = Some(alt_re(list, "capabilities.ask")?);
+                capability_ask = Some(alt_pat(list, "capabilities.ask")?);
                 continue;
             }
             let c = Capability::from_id(k)
                 .ok_or_else(|| err(format!("capabilities: unknown {k:?}")))?;
-            capabilities.push((c, alt_re(list, &format!("capabilities.{k}"))?));
+            capabilities.push((c, alt_pat(list, &format!("capabilities.{k}"))?));
         }
         let mut capabilities_bare = Vec::new();
         for (k, list) in &f.capabilities_bare {
             let c = Capability::from_id(k)
                 .ok_or_else(|| err(format!("capabilities_bare: unknown {k:?}")))?;
-            capabilities_bare.push((c, alt_re(list, &format!("capabilities_bare.{k}"))?));
+            capabilities_bare.push((c, alt_pat(list, &format!("capabilities_bare.{k}"))?));
         }
         let capability_ask =
             capability_ask.ok_or_else(|| err("capabilities.ask is missing".into()))?;
@@ -672,7 +708,7 @@ impl Reader {
         if e.names.is_empty() {
             return Err(err("environments.names is empty".into()));
         }
-        let env_names = re(
+        let env_names = pat(
             &e.names
                 .iter()
                 .enumerate()
@@ -757,9 +793,9 @@ impl Reader {
             migration_to: alt_re(&c.migration_to, "cues.migration_to")?,
             clause_breaks: re(&c.clause_breaks.join("|"), "cues.clause_breaks")?,
             negation_window: c.negation_window,
-            nothing_answer: re(&f.nothing.answer, "nothing.answer")?,
-            nothing_stack: re(&f.nothing.stack, "nothing.stack")?,
-            nothing_constraints: re(&f.nothing.constraints, "nothing.constraints")?,
+            nothing_answer: pat(&f.nothing.answer, "nothing.answer")?,
+            nothing_stack: pat(&f.nothing.stack, "nothing.stack")?,
+            nothing_constraints: pat(&f.nothing.constraints, "nothing.constraints")?,
             number_words,
             team_list,
             team_pair,
@@ -774,8 +810,8 @@ impl Reader {
             cluster_count,
             cluster_reverse,
             bare_number,
-            ml_data: alt_re(&f.ml_data.consumers, "ml_data.consumers")?,
-            hide_kubernetes: alt_re(&f.hide_kubernetes.yes, "hide_kubernetes.yes")?,
+            ml_data: alt_pat(&f.ml_data.consumers, "ml_data.consumers")?,
+            hide_kubernetes: alt_pat(&f.hide_kubernetes.yes, "hide_kubernetes.yes")?,
             hide_objects: alt_re(&f.hide_kubernetes.objects, "hide_kubernetes.objects")?,
             hide_distance: alt_re(&f.hide_kubernetes.distance, "hide_kubernetes.distance")?,
             tenancy,
@@ -798,8 +834,8 @@ impl Reader {
                 &format!(r"^[\s-]*(?:{})\b", alt(&e.not_before)),
                 "environments.not_before",
             )?,
-            pain_cues: alt_re(&f.pain.cues, "pain.cues")?,
-            pain_weak: alt_re(&f.pain.weak, "pain.weak")?,
+            pain_cues: alt_pat(&f.pain.cues, "pain.cues")?,
+            pain_weak: alt_pat(&f.pain.weak, "pain.weak")?,
             pain_anaphora: re(
                 &format!(r"^\W*(?:{})\W*$", alt(&f.pain.anaphora)),
                 "pain.anaphora",
@@ -838,6 +874,7 @@ impl Reader {
             )?,
             constraint_not_before,
             display,
+            gates: gates.into_inner().build(),
         })
     }
 

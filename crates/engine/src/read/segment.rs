@@ -3,6 +3,8 @@
 
 use regex::Regex;
 
+use super::gate::{Found, Gate};
+
 /// What a segment answers, decided by its label or its number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
@@ -73,6 +75,8 @@ pub struct Segment {
 pub struct Segmenter {
     /// Label matcher; group `k{i}` matched means `kinds[i]`.
     pub(crate) label: Regex,
+    /// The label matcher's literal gate.
+    pub(crate) label_gate: Gate,
     pub(crate) kinds: Vec<Kind>,
     pub(crate) numbered: Regex,
     pub(crate) inline_numbered: Regex,
@@ -85,6 +89,11 @@ pub struct Segmenter {
 impl Segmenter {
     /// Cuts `text` into segments, in order.
     pub fn segments(&self, text: &str) -> Vec<Segment> {
+        self.split(text, None)
+    }
+
+    /// [`Segmenter::segments`], looking for labels only where `found` says one may be.
+    pub(crate) fn split(&self, text: &str, found: Option<&Found>) -> Vec<Segment> {
         let mut out = Vec::new();
         // A label alone on a line ("Stack:") carries over to the following lines until a blank line.
         let mut carried: Option<Kind> = None;
@@ -101,22 +110,29 @@ impl Segmenter {
             if parts.is_empty() {
                 self.labelled(
                     text,
-                    start,
-                    start + line.len(),
+                    (start, start + line.len()),
                     carried,
+                    found,
                     &mut out,
                     &mut carried,
                 );
             } else {
                 let first = parts[0].1;
                 if first > 0 {
-                    self.labelled(text, start, start + first, carried, &mut out, &mut carried);
+                    self.labelled(
+                        text,
+                        (start, start + first),
+                        carried,
+                        found,
+                        &mut out,
+                        &mut carried,
+                    );
                 }
                 for (i, &(n, s)) in parts.iter().enumerate() {
                     let e = parts.get(i + 1).map_or(line.len(), |p| p.1);
                     let kind = self.order.get(n - 1).copied();
                     let mut c = None;
-                    self.labelled(text, start + s, start + e, kind, &mut out, &mut c);
+                    self.labelled(text, (start + s, start + e), kind, found, &mut out, &mut c);
                 }
                 carried = None;
             }
@@ -170,15 +186,18 @@ impl Segmenter {
     fn labelled(
         &self,
         text: &str,
-        s: usize,
-        e: usize,
+        (s, e): (usize, usize),
         default: Option<Kind>,
+        found: Option<&Found>,
         out: &mut Vec<Segment>,
         carried: &mut Option<Kind>,
     ) {
         let piece = &text[s..e];
         let mut cuts: Vec<(usize, usize, Kind)> = Vec::new();
-        for c in self.label.captures_iter(piece) {
+        let labels = found
+            .is_none_or(|f| f.may(self.label_gate, s, e))
+            .then(|| self.label.captures_iter(piece));
+        for c in labels.into_iter().flatten() {
             let Some(kind) = (0..self.kinds.len())
                 .find(|i| c.name(&format!("k{i}")).is_some())
                 .map(|i| self.kinds[i])

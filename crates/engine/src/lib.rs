@@ -312,8 +312,8 @@ impl Engine {
     /// the phrasing model where it is all but certain of another mode (the explanation then names
     /// the words that weighed most).
     pub fn classify(&self, text: &str) -> RouteTrace {
-        let mut trace = self.classify_rules(text);
         let cleaned = clean(text);
+        let mut trace = self.route_cleaned(&cleaned);
         if let Some((mode, _)) = self.phrasing.certain(&cleaned) {
             if mode != trace.mode {
                 let words = self.phrasing.strongest(&cleaned, mode, 3);
@@ -340,7 +340,12 @@ impl Engine {
 
     /// Classifies a message by the routing rules alone (what the phrasing model is checked against).
     pub fn classify_rules(&self, text: &str) -> RouteTrace {
-        let text = self.extractor.request_part(&clean(text));
+        self.route_cleaned(&clean(text))
+    }
+
+    /// The routing rules on a message already through [`clean`].
+    fn route_cleaned(&self, cleaned: &str) -> RouteTrace {
+        let text = self.extractor.request_part(cleaned);
         let hit = concepts::lookup(&self.kb, &text).is_some() as usize;
         self.router.classify(&text, hit)
     }

@@ -47,6 +47,18 @@ struct Scan<'t> {
     found: Found,
 }
 
+/// Keeps the larger of a count read before and `n`.
+fn keep_max(slot: &mut Option<u32>, n: u32) {
+    *slot = Some(slot.map_or(n, |e| e.max(n)));
+}
+
+/// Keeps the account model that ranks first (the readers are in rank order: per tenant first).
+fn prefer(best: &mut Option<(usize, AccountModel)>, rank: usize, model: AccountModel) {
+    if best.is_none_or(|(r, _)| rank < r) {
+        *best = Some((rank, model));
+    }
+}
+
 /// The items of `it()` when `on`, else none (and no search).
 fn when<I: Iterator>(on: bool, it: impl FnOnce() -> I) -> impl Iterator<Item = I::Item> {
     on.then(it).into_iter().flatten()
@@ -96,6 +108,16 @@ fn same_noun(word: &str, noun: &str) -> bool {
         }
     };
     w.len() >= 3 && stem(&w) == stem(&n)
+}
+
+impl Reader {
+    /// Where an account model stands among the account readers (their rank order).
+    fn account_rank(&self, model: AccountModel) -> usize {
+        self.accounts
+            .iter()
+            .position(|(m, _)| *m == model)
+            .unwrap_or(self.accounts.len())
+    }
 }
 
 impl Scan<'_> {
@@ -556,7 +578,7 @@ impl Reader {
                     Some(k) => k,
                     None if article => continue,
                     None => {
-                        default_app = Some(default_app.map_or(n, |d: u32| d.max(n)));
+                        keep_max(&mut default_app, n);
                         covered.push((all.start(), all.end()));
                         continue;
                     }
@@ -583,7 +605,7 @@ impl Reader {
                     continue;
                 }
                 if let Some(n) = self.number(raw) {
-                    tenants = Some(tenants.map_or(n, |e| e.max(n)));
+                    keep_max(&mut tenants, n);
                 }
             }
             if !aliases.is_empty() {
@@ -596,7 +618,7 @@ impl Reader {
                         .any(|w| aliases.iter().any(|a| same_noun(w, a)));
                     if counted {
                         if let Some(n) = self.number(&c["n"]).filter(|n| *n > 1) {
-                            tenants = Some(tenants.map_or(n, |e| e.max(n)));
+                            keep_max(&mut tenants, n);
                         }
                     }
                 }
@@ -628,7 +650,7 @@ impl Reader {
                         let e = teams.entry(k).or_insert(0);
                         *e = (*e).max(n);
                     }
-                    None => default_app = Some(default_app.map_or(n, |d: u32| d.max(n))),
+                    None => keep_max(&mut default_app, n),
                 }
                 covered.push((all.start(), all.end()));
             }
@@ -681,14 +703,14 @@ impl Reader {
                     continue;
                 }
                 if let Some(n) = self.number(raw) {
-                    engineers = Some(engineers.map_or(n, |e| e.max(n)));
+                    keep_max(&mut engineers, n);
                 }
             }
             for c in when(scan.may(&self.engineer_reverse, seg), || {
                 self.engineer_reverse.captures_iter(t)
             }) {
                 if let Some(n) = self.number(&c["n"]) {
-                    engineers = Some(engineers.map_or(n, |e| e.max(n)));
+                    keep_max(&mut engineers, n);
                 }
             }
             if seg.kind == Kind::Tenants {
@@ -721,7 +743,7 @@ impl Reader {
                     continue;
                 }
                 if let Some(n) = self.number(&c["n"]) {
-                    clusters = Some(clusters.map_or(n, |e| e.max(n)));
+                    keep_max(&mut clusters, n);
                 }
             }
             if self.cluster_env_phrase.is_match(t) {
@@ -733,7 +755,7 @@ impl Reader {
                 .captures(t)
                 .and_then(|c| self.number(&c["n"]))
             {
-                clusters = Some(clusters.map_or(n, |e| e.max(n)));
+                keep_max(&mut clusters, n);
             }
             // "a prod cluster and a staging cluster": one per environment named.
             if clusters.is_none() {
@@ -1016,29 +1038,19 @@ impl Reader {
             }
             let mut hit = false;
             if let Some(model) = whose {
-                let rank = self
-                    .accounts
-                    .iter()
-                    .position(|(m, _)| *m == model)
-                    .unwrap_or(9);
-                if best_acc.is_none_or(|(r, _)| rank < r) {
-                    best_acc = Some((rank, model));
-                }
+                prefer(&mut best_acc, self.account_rank(model), model);
                 hit = true;
             }
-            for (rank, (model, re)) in self.accounts.iter().enumerate() {
-                if hit {
-                    break;
-                }
-                if let Some(m) = may(re).then(|| re.find(t)).flatten() {
-                    if scan.negated(seg, seg.start + m.start(), 2) {
-                        continue;
+            if !hit {
+                for (rank, (model, re)) in self.accounts.iter().enumerate() {
+                    if let Some(m) = may(re).then(|| re.find(t)).flatten() {
+                        if scan.negated(seg, seg.start + m.start(), 2) {
+                            continue;
+                        }
+                        prefer(&mut best_acc, rank, *model);
+                        hit = true;
+                        break;
                     }
-                    if best_acc.is_none_or(|(r, _)| rank < r) {
-                        best_acc = Some((rank, *model));
-                    }
-                    hit = true;
-                    break;
                 }
             }
             // No account pattern: the words around an account mention say whose accounts they
@@ -1070,14 +1082,7 @@ impl Reader {
             }
             if !hit {
                 if let Some(model) = counted {
-                    let rank = self
-                        .accounts
-                        .iter()
-                        .position(|(m, _)| *m == model)
-                        .unwrap_or(9);
-                    if best_acc.is_none_or(|(r, _)| rank < r) {
-                        best_acc = Some((rank, model));
-                    }
+                    prefer(&mut best_acc, self.account_rank(model), model);
                     hit = true;
                 }
             }

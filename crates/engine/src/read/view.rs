@@ -143,7 +143,15 @@ impl Reader {
         let mut teams: Vec<String> = p
             .teams
             .iter()
-            .map(|(k, f)| format!("{} {}", f.value, d.teams[k]))
+            .map(|(k, f)| {
+                // "1 data team", not "1 data teams".
+                let noun = &d.teams[k];
+                let noun = match noun.strip_suffix('s') {
+                    Some(one) if f.value == 1 => one,
+                    _ => noun.as_str(),
+                };
+                format!("{} {noun}", f.value)
+            })
             .collect();
         if let Some(e) = &p.engineers {
             teams.push(format!("~{} {}", e.value, d.engineers));

@@ -26,6 +26,7 @@ const THRESHOLD: f64 = 91.0;
 
 struct Line {
     id: String,
+    style: String,
     split: String,
     text: String,
     expect: Map<String, Value>,
@@ -42,6 +43,7 @@ fn corpus(raw: &str) -> Vec<Line> {
         let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
         out.push(Line {
             id: s("id"),
+            style: s("style"),
             // A batch not folded in yet has no split: it is scored as one "new" half.
             split: v["split"].as_str().unwrap_or("new").to_string(),
             text: s("text"),
@@ -152,6 +154,8 @@ struct Tally {
     total: usize,
     false_facts: usize,
     per_key: BTreeMap<String, (usize, usize, usize)>,
+    /// Facts right and expected by the message's writing style (prose, list, labels, ...).
+    per_style: BTreeMap<String, (usize, usize)>,
 }
 
 impl Tally {
@@ -221,6 +225,9 @@ fn score_lines(lines: &[Line], show: &str) -> f64 {
                 family
             };
             let ok = got.get(k).is_some_and(|g| same(k, w, g));
+            let st = t.per_style.entry(l.style.clone()).or_default();
+            st.1 += 1;
+            st.0 += usize::from(ok);
             let e = t.per_key.entry(family).or_default();
             e.1 += 1;
             t.total += 1;
@@ -257,6 +264,17 @@ fn score_lines(lines: &[Line], show: &str) -> f64 {
         for (k, (r, n, f)) in &t.per_key {
             println!("  {k:<34} {r:>4}/{n:<4} false {f}");
         }
+        let styles: Vec<String> = t
+            .per_style
+            .iter()
+            .map(|(s, (r, n))| {
+                format!(
+                    "{s} {:.1}% ({r}/{n})",
+                    100.0 * *r as f64 / (*n).max(1) as f64
+                )
+            })
+            .collect();
+        println!("  by style: {}", styles.join(", "));
     }
     let held = tallies.get("test").map_or(0.0, Tally::pct);
     let all_right: usize = tallies.values().map(|t| t.right).sum();

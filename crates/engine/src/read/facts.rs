@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use super::gate::Found;
 use super::segment::{Kind, Segment};
+use super::spell;
 use super::{Cue, Pat, Reader};
 use crate::profile::{AccountModel, Category, Constraint, Fact, Profile, TeamKind};
 use crate::state::Source;
@@ -35,7 +36,11 @@ enum Status {
 
 /// Everything found in the whole text once, shared by the segment readers.
 struct Scan<'t> {
+    /// The message with misspelled domain words corrected: what the patterns read.
     text: &'t str,
+    /// The message as the team wrote it, and the corrections that map one to the other.
+    original: &'t str,
+    fixed: Option<&'t spell::Fixed>,
     segs: Vec<Segment>,
     cues: Vec<CueHit>,
     breaks: Vec<(usize, usize)>,
@@ -121,6 +126,14 @@ impl Reader {
 }
 
 impl Scan<'_> {
+    /// The team's own words behind `text[start..end]` (their spelling, not the corrected one).
+    fn own(&self, start: usize, end: usize) -> &str {
+        match self.fixed {
+            Some(f) => f.original(self.original, start, end),
+            None => &self.text[start..end],
+        }
+    }
+
     /// False when `p` cannot match in the segment's text.
     fn may(&self, p: &Pat, seg: &Segment) -> bool {
         let i = self.segs.partition_point(|s| s.start < seg.start);
@@ -166,7 +179,9 @@ impl Scan<'_> {
 
 impl Reader {
     /// Reads the facts in one message (or document) into a profile; every fact gets `source`.
-    pub fn read(&self, text: &str, source: &Source) -> crate::profile::Profile {
+    pub fn read(&self, original: &str, source: &Source) -> crate::profile::Profile {
+        let fixed = self.speller.fix(original);
+        let text = fixed.as_ref().map_or(original, |f| f.text.as_str());
         let mut found = self.gates.scan(text);
         let segs = self.segmenter.split(text, Some(&found));
         let spans: Vec<(usize, usize)> = segs.iter().map(|s| (s.start, s.end)).collect();
@@ -204,6 +219,8 @@ impl Reader {
             .collect();
         let scan = Scan {
             text,
+            original,
+            fixed: fixed.as_ref(),
             segs,
             cues: kept,
             breaks,
@@ -1206,7 +1223,7 @@ impl Reader {
                 .to_string()
         };
         if let Some(seg) = scan.segs.iter().find(|s| s.kind == Kind::Pain) {
-            let t = tidy(&text[seg.start..seg.end]);
+            let t = tidy(scan.own(seg.start, seg.end));
             if !t.is_empty() {
                 p.pain = Some(Fact::new(t, source.clone()));
                 return;
@@ -1216,7 +1233,7 @@ impl Reader {
         for (i, seg) in scan.segs.iter().enumerate().skip(1) {
             if seg.kind == Kind::Prose && self.pain_anaphora.is_match(&text[seg.start..seg.end]) {
                 let prev = &scan.segs[i - 1];
-                let t = tidy(&text[prev.start..prev.end]);
+                let t = tidy(scan.own(prev.start, prev.end));
                 if !t.is_empty() {
                     p.pain = Some(Fact::new(t, source.clone()));
                     return;
@@ -1241,7 +1258,7 @@ impl Reader {
             }
         }
         if let Some((_, seg)) = best {
-            let t = tidy(&text[seg.start..seg.end]);
+            let t = tidy(scan.own(seg.start, seg.end));
             if !t.is_empty() {
                 p.pain = Some(Fact::new(t, source.clone()));
             }

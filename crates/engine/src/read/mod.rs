@@ -15,6 +15,7 @@
 mod facts;
 mod gate;
 pub mod segment;
+mod spell;
 mod view;
 
 use std::cell::RefCell;
@@ -42,6 +43,7 @@ struct File {
     cues: CuesFile,
     nothing: NothingFile,
     numbers: NumbersFile,
+    spelling: SpellingFile,
     teams: TeamsFile,
     ml_data: MlDataFile,
     hide_kubernetes: HideFile,
@@ -59,6 +61,14 @@ struct File {
     pain: PainFile,
     display: DisplayFile,
     tool: Vec<ToolFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SpellingFile {
+    min_len: usize,
+    words: Vec<String>,
+    keep: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -265,6 +275,7 @@ struct Display {
 /// The compiled reader. Build it once with [`Reader::parse`]; reading is pure and cheap.
 #[derive(Debug, Clone)]
 pub struct Reader {
+    speller: spell::Speller,
     segmenter: Segmenter,
     tools: Vec<Tool>,
     tool_set: RegexSet,
@@ -779,7 +790,20 @@ impl Reader {
             wanted: d.wanted.clone(),
         };
 
+        let sp = &f.spelling;
+        if sp.min_len < 4
+            || sp
+                .words
+                .iter()
+                .chain(&sp.keep)
+                .any(|w| !w.bytes().all(|b| b.is_ascii_alphabetic()))
+        {
+            return Err(err(
+                "spelling: min_len is at least 4 and every word is plain ASCII letters".into(),
+            ));
+        }
         Ok(Reader {
+            speller: spell::Speller::new(&sp.words, &sp.keep, sp.min_len),
             segmenter,
             tools,
             tool_set,

@@ -534,6 +534,9 @@ impl Reader {
         let mut default_app: Option<u32> = None;
         let mut tenants: Option<u32> = None;
         let mut engineers: Option<u32> = None;
+        // People counted in general ("a 150-person company"): the engineers only when no engineer
+        // noun is counted.
+        let mut people: Option<u32> = None;
         let mut clusters: Option<u32> = None;
         let mut ml_data: Option<bool> = None;
         let mut hide: Option<bool> = None;
@@ -553,11 +556,27 @@ impl Reader {
                     covered.push((all.start(), all.end()));
                 }
             }
+            // "platform team is just one team", "Platform: 1 team".
+            for c in when(scan.may(&self.team_kind_first, seg), || {
+                self.team_kind_first.captures_iter(t)
+            }) {
+                let all = c.get(0).expect("match");
+                if let (Some(n), Some(k)) = (self.number(&c["n"]), self.kind_of(&c["kind2"])) {
+                    let e = teams.entry(k).or_insert(0);
+                    *e = (*e).max(n);
+                    covered.push((all.start(), all.end()));
+                }
+            }
             // Lists: "12 app and 2 data teams".
             for l in when(scan.may(&self.team_list, seg), || {
                 self.team_list.find_iter(t)
             }) {
                 for c in self.team_pair.captures_iter(l.as_str()) {
+                    let m = c.get(0).expect("match");
+                    let (a, b) = (l.start() + m.start(), l.start() + m.end());
+                    if covered.iter().any(|&(x, y)| a < y && x < b) {
+                        continue;
+                    }
                     if let (Some(n), Some(k)) = (self.number(&c["n"]), self.kind_of(&c["kind"])) {
                         *teams.entry(k).or_insert(0) += n;
                     }
@@ -586,6 +605,13 @@ impl Reader {
                     continue;
                 }
                 let raw = &c["n"];
+                // "a 5-person platform team" is one team's size.
+                if self
+                    .people_after
+                    .is_match(&t[c.name("n").map_or(0, |m| m.end())..])
+                {
+                    continue;
+                }
                 let Some(n) = self.number(raw) else { continue };
                 let article = matches!(raw.to_lowercase().as_str(), "a" | "an" | "single");
                 let kind = ["kind", "adj", "pre", "of", "post"]
@@ -656,7 +682,14 @@ impl Reader {
                 let Some(n) = c.name("n").and_then(|n| self.number(n.as_str())) else {
                     continue;
                 };
-                if n == 1 && c.name("kind2").is_none() && !all.as_str().contains(['(', ':']) {
+                // "the platform team (4 of us)", "infra team is 2 people": a size, not a count.
+                if self
+                    .people_after
+                    .is_match(&t[c.name("n").map_or(0, |m| m.end())..])
+                {
+                    continue;
+                }
+                if n == 1 && c.name("kind2").is_none() && !all.as_str().contains(['(', ':', '=']) {
                     continue;
                 }
                 let kind = ["kind", "kind2"]
@@ -705,8 +738,27 @@ impl Reader {
                 self.engineer_count.captures_iter(t)
             }) {
                 let all = c.get(0).expect("match");
-                // "3 data eng squads" counts teams, not engineers.
-                if c.name("adj").is_some() && self.team_nouns.is_match(&t[all.end()..]) {
+                // "3 data eng squads", "5 dev teams", "a 5-person platform team" count teams, not
+                // engineers.
+                let after = &t[all.end()..];
+                let kinded = after
+                    .trim_start()
+                    .split_once(char::is_whitespace)
+                    .filter(|(w, _)| self.kind_of(w).is_some());
+                let noun = kinded.map_or(after, |(_, rest)| rest);
+                let plural = noun
+                    .trim_start()
+                    .split(|c: char| !c.is_alphanumeric())
+                    .next()
+                    .is_some_and(|w| w.ends_with('s'));
+                if self.team_nouns.is_match(noun)
+                    && (kinded.is_some() || plural || c.name("adj").is_some())
+                {
+                    continue;
+                }
+                // "platform team (4 ppl)", "1 DS team, 6 people", "one team of three": the size of
+                // the one team just named, not the engineers of the organisation.
+                if self.team_size.is_match(&t[..all.start()]) {
                     continue;
                 }
                 let raw = &c["n"];
@@ -720,14 +772,34 @@ impl Reader {
                     continue;
                 }
                 if let Some(n) = self.number(raw) {
-                    keep_max(&mut engineers, n);
+                    if self.engineer_generic.is_match(all.as_str()) {
+                        keep_max(&mut people, n);
+                    } else {
+                        keep_max(&mut engineers, n);
+                    }
                 }
             }
             for c in when(scan.may(&self.engineer_reverse, seg), || {
                 self.engineer_reverse.captures_iter(t)
             }) {
+                // "product eng (roughly 35 teams)" counts teams.
+                let rest = &t[c.name("n").map_or(0, |m| m.end())..];
+                if self.team_nouns.is_match(rest) {
+                    continue;
+                }
+                // Without a separator ("Devs 60, teams 7") the number ends the phrase.
+                let ends = rest.trim_start().chars().next();
+                if c.name("sep").is_none()
+                    && !matches!(ends, None | Some(',' | '.' | ';' | ')' | '/'))
+                {
+                    continue;
+                }
                 if let Some(n) = self.number(&c["n"]) {
-                    keep_max(&mut engineers, n);
+                    if self.engineer_generic_first.is_match(&c[0]) {
+                        keep_max(&mut people, n);
+                    } else {
+                        keep_max(&mut engineers, n);
+                    }
                 }
             }
             if seg.kind == Kind::Tenants {
@@ -849,6 +921,7 @@ impl Reader {
             }
         }
         p.engineers = engineers
+            .or(people)
             .filter(|n| *n > 0)
             .map(|n| Fact::new(n, source.clone()));
         p.clusters = clusters

@@ -144,6 +144,7 @@ struct TeamsFile {
     /// "tenants = hospitals", "our clients are banks": the named noun then counts tenants.
     tenant_alias: Vec<String>,
     engineer_nouns: Vec<String>,
+    engineer_generic: Vec<String>,
     cluster_nouns: Vec<String>,
     /// Words after "one cluster" that make it one per environment ("for every stage").
     cluster_per_env: Vec<String>,
@@ -298,11 +299,19 @@ pub struct Reader {
     team_count: Pat,
     team_reverse: Pat,
     team_of: Pat,
+    team_kind_first: Pat,
+    team_size: Regex,
+    /// People words right after a number: the number is a team's size, not a count of teams.
+    people_after: Regex,
     team_not_after: Regex,
     kind_words: Vec<(TeamKind, Regex)>,
     tenant_count: Pat,
     engineer_count: Pat,
     engineer_reverse: Pat,
+    /// A people count that counts people in general, not engineers (at the end of a match).
+    engineer_generic: Regex,
+    /// At the start of a match.
+    engineer_generic_first: Regex,
     cluster_count: Pat,
     cluster_reverse: Pat,
     bare_number: Regex,
@@ -556,7 +565,7 @@ impl Reader {
             .collect::<Result<Vec<_>, _>>()?;
         // "the ML research group (two teams)": the kind comes before the parenthesis.
         let team_paren = re(
-            &format!(r"(?P<kind>{kind})(?:\s+[\w-]+){{0,2}}\s*\(\s*{num}\s+(?:{nouns})\s*\)"),
+            &format!(r"(?P<kind>{kind})(?:\s+[\w-]+){{0,3}}\s*\(\s*{num}\s+(?:{nouns})\s*[),]"),
             "team paren",
         )?;
         let team_of = pat(
@@ -564,6 +573,26 @@ impl Reader {
                 r"{num}\s+(?:(?:{nouns})\s+)?(?:of\s+them\s+)?(?:are\s+|that\s+|who\s+)?(?:doing|of|make|making|do|working on|work on|building|build|develop|developing)\s+(?:the\s+)?(?P<kind2>{kind})"
             ),
             "team of",
+        )?;
+        // "platform team is just one team", "Platform: 1 team", "platform group of 2 teams": the kind
+        // first, then a number of teams.
+        let team_kind_first = pat(
+            &format!(
+                r"(?P<kind2>{kind})(?:\s+(?:{nouns}))?(?:\s*(?:[:=]|->|→)\s*|\s+(?:is|are|of|with|has|x)\s+)(?:(?:just|only|also)\s+)?{num}\s+(?:(?:central|small|core|tiny|dedicated|shared|separate|internal)\s+)?(?:{nouns})\b"
+            ),
+            "team kind first",
+        )?;
+        // A single team named just before a people count: the count is that team's size.
+        let team_size = re(
+            &format!(
+                r"\b(?:{})\s*(?:[(:=]|->|→|of|with|is|has)?\s*(?:just\s+|only\s+|about\s+|~\s*)?$",
+                t.nouns
+                    .iter()
+                    .map(|n| n.trim_end_matches("s?"))
+                    .collect::<Vec<_>>()
+                    .join("|")
+            ),
+            "team size",
         )?;
         let team_not_after = re(
             &format!(r"^\s*(?:{})", alt(&t.not_after)),
@@ -595,8 +624,8 @@ impl Reader {
         )?;
         let engineer_reverse = pat(
             &format!(
-                r"(?:{})\s*(?:are|:|=|is|total|count|~)\s*{num_n}",
-                alt(&t.engineer_nouns)
+                r"(?:{nouns})(?:(?P<sep>\s*(?:(?:are|:|=|is|total|count|~|\()\s*)+(?:about\s+|around\s+|roughly\s+)?)|\s+){num_n}",
+                nouns = alt(&t.engineer_nouns)
             ),
             "engineer reverse",
         )?;
@@ -826,11 +855,28 @@ impl Reader {
             team_count,
             team_reverse,
             team_of,
+            team_kind_first,
+            team_size,
+            people_after: re(
+                &format!(
+                    r"^\s*-?\s*(?:(?:{})|members?|of us)\b",
+                    alt(&t.engineer_generic)
+                ),
+                "teams.engineer_generic",
+            )?,
             team_not_after,
             kind_words,
             tenant_count,
             engineer_count,
             engineer_reverse,
+            engineer_generic: re(
+                &format!(r"(?:{})$", alt(&t.engineer_generic)),
+                "teams.engineer_generic",
+            )?,
+            engineer_generic_first: re(
+                &format!(r"^(?:{})", alt(&t.engineer_generic)),
+                "teams.engineer_generic",
+            )?,
             cluster_count,
             cluster_reverse,
             bare_number,

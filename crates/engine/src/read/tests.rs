@@ -412,3 +412,85 @@ fn odd_input_never_panics() {
         let _ = r.read(t, &Source::Message);
     }
 }
+
+#[test]
+fn misspelled_domain_words_are_read_as_meant() {
+    holds(
+        &[
+            "we have 3 enviroments: dev, stagign and prod, one acount, 40 enginers",
+            "3 envirnoments (dev, staging, prod). singel... sorry, one AWS acount. ~40 engneers",
+        ],
+        json!({"environments": ["dev", "staging", "prod"], "accounts": "single", "engineers": 40}),
+    );
+    holds(
+        &["we run Terrafom and Jenkns, 2 data sceince teams"],
+        json!({"stack": {"iac": "Terraform", "ci": "Jenkins"}, "teams": {"ml": 2}}),
+    );
+    // The restated pain keeps the team's own spelling.
+    let got = read("pain: the deploys are all manualy done by one persn");
+    assert_eq!(
+        got["pain"],
+        json!("the deploys are all manualy done by one persn")
+    );
+}
+
+#[test]
+fn platform_team_counts_and_team_sizes() {
+    holds(
+        &[
+            "12 app teams. Platform: 1 team, four people",
+            "12 app teams; the platform team is just one team (4 ppl)",
+            "12 product squads and a platform team of one team",
+            "12 app teams, plat = 1 team",
+        ],
+        json!({"teams": {"app": 12, "platform": 1}}),
+    );
+    holds(
+        &[
+            "5 app teams plus a platform group of 2 teams",
+            "5 app teams; platform team is 2 teams (core infra and devex)",
+        ],
+        json!({"teams": {"app": 5, "platform": 2}}),
+    );
+    // A team's size is neither a count of teams nor the organisation's engineers.
+    lacks(
+        &[
+            "5 dev teams, 1 DS team (6 ppl)",
+            "we're the platform team (4 of us) serving 5 dev teams",
+            "4 dev teams and a 3-person platform team",
+        ],
+        "engineers",
+    );
+    lacks(
+        &["a 5-person platform team serving 9 product teams"],
+        "teams.platform",
+    );
+    let got = read("we're the platform team (4 of us) serving 5 dev teams");
+    assert!(got["teams"].get("platform").is_none(), "read {got}");
+}
+
+#[test]
+fn engineers_beat_people_and_are_read_in_other_languages() {
+    holds(
+        &[
+            "We're a 300-person insurer, maybe 60 engineers total, in 6 teams",
+            "a 150-person company with about 60 devs",
+            "Devs 60, teams 6",
+            "Engineers (about 60, in 6 teams)",
+            "60 développeurs in 6 équipes",
+            "60 Entwickler in 6 Teams",
+        ],
+        json!({"engineers": 60}),
+    );
+    holds(
+        &["we're about 300 people, 6 teams"],
+        json!({"engineers": 300}),
+    );
+    lacks(
+        &[
+            "it takes a new engineer 2 weeks to deploy",
+            "product eng (roughly 35 teams)",
+        ],
+        "engineers",
+    );
+}

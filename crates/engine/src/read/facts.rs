@@ -1266,17 +1266,76 @@ impl Reader {
             if !asked {
                 continue;
             }
+            // "provision a new client environment": one capability, and the words of another
+            // inside it are not read.
+            let mut masked: Option<String> = None;
+            let mut blocked: Vec<crate::profile::Capability> = Vec::new();
+            for (re, is, not) in &self.capability_over {
+                for m in re.find_iter(t) {
+                    if scan.negated(seg, seg.start + m.start(), 2) {
+                        continue;
+                    }
+                    p.capabilities.insert(*is, source.clone());
+                    blocked.extend(not.iter().copied());
+                    let mk = masked.get_or_insert_with(|| t.to_string());
+                    mk.replace_range(m.start()..m.end(), &" ".repeat(m.len()));
+                }
+            }
+            let plain = t;
+            let t = masked.as_deref().unwrap_or(t);
+            let text_for = |cap: &crate::profile::Capability| {
+                if blocked.contains(cap) {
+                    t
+                } else {
+                    plain
+                }
+            };
             if seg.kind == Kind::First {
                 for (cap, re) in &self.capabilities_bare {
-                    if when(scan.may(re, seg), || re.find_iter(t))
+                    if when(scan.may(re, seg), || re.find_iter(text_for(cap)))
                         .any(|m| !scan.negated(seg, seg.start + m.start(), 2))
                     {
                         p.capabilities.insert(*cap, source.clone());
                     }
                 }
+            } else {
+                // "want scaffold + ship": the short items of a list of asks.
+                let mut from = 0;
+                let cuts = self
+                    .capability_items
+                    .find_iter(t)
+                    .map(|m| (m.start(), m.end()))
+                    .chain([(t.len(), t.len())]);
+                for (a, b) in cuts {
+                    // The words after an ask in the item ("we want a proper template").
+                    let at = scan
+                        .cues
+                        .iter()
+                        .filter(|c| {
+                            c.cue == Cue::Want
+                                && c.start >= seg.start + from
+                                && c.end <= seg.start + a
+                        })
+                        .map(|c| c.end - seg.start)
+                        .max()
+                        .unwrap_or(from);
+                    let item = &plain[at..a];
+                    from = b;
+                    if item.split_whitespace().count() > self.capability_item_words {
+                        continue;
+                    }
+                    for (cap, re) in &self.capabilities_bare {
+                        let item = &text_for(cap)[at..a];
+                        if when(scan.may(re, seg), || re.find_iter(item))
+                            .any(|m| !scan.negated(seg, seg.start + at + m.start(), 2))
+                        {
+                            p.capabilities.insert(*cap, source.clone());
+                        }
+                    }
+                }
             }
             for (cap, re) in &self.capabilities {
-                if when(scan.may(re, seg), || re.find_iter(t))
+                if when(scan.may(re, seg), || re.find_iter(text_for(cap)))
                     .any(|m| !scan.negated(seg, seg.start + m.start(), 2))
                 {
                     p.capabilities.insert(*cap, source.clone());

@@ -57,10 +57,23 @@ struct File {
     constraint_not_before: BTreeMap<String, Vec<String>>,
     capabilities: BTreeMap<String, Vec<String>>,
     capabilities_bare: BTreeMap<String, Vec<String>>,
+    /// Where a list of asks is cut into items, and how many words a short item has at most.
+    capability_items: Vec<String>,
+    capability_item_words: usize,
+    /// Phrases that name one capability although another's words are in them.
+    capability_over: Vec<OverFile>,
     environments: EnvFile,
     pain: PainFile,
     display: DisplayFile,
     tool: Vec<ToolFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OverFile {
+    is: String,
+    not: Vec<String>,
+    phrase: String,
 }
 
 #[derive(Deserialize)]
@@ -331,6 +344,10 @@ pub struct Reader {
     capability_ask: Pat,
     capabilities: Vec<(Capability, Pat)>,
     capabilities_bare: Vec<(Capability, Pat)>,
+    capability_items: Regex,
+    capability_item_words: usize,
+    /// A phrase, the capability it names, and the capabilities not read inside it.
+    capability_over: Vec<(Regex, Capability, Vec<Capability>)>,
     env_names: Pat,
     env_ranks: Vec<u32>,
     env_words: Vec<bool>,
@@ -831,6 +848,23 @@ impl Reader {
                 "spelling: min_len is at least 4 and every word is plain ASCII letters".into(),
             ));
         }
+        let cap = |k: &str| {
+            Capability::from_id(k).ok_or_else(|| err(format!("capability_over: unknown {k:?}")))
+        };
+        let capability_over = f
+            .capability_over
+            .iter()
+            .map(|o| {
+                Ok((
+                    re(&o.phrase, "capability_over")?,
+                    cap(&o.is)?,
+                    o.not
+                        .iter()
+                        .map(|k| cap(k))
+                        .collect::<Result<Vec<_>, _>>()?,
+                ))
+            })
+            .collect::<Result<Vec<_>, LoadError>>()?;
         Ok(Reader {
             speller: spell::Speller::new(&sp.words, &sp.keep, sp.min_len),
             segmenter,
@@ -894,6 +928,9 @@ impl Reader {
             capability_ask,
             capabilities,
             capabilities_bare,
+            capability_items: re(&f.capability_items.join("|"), "capability_items")?,
+            capability_item_words: f.capability_item_words,
+            capability_over,
             env_names,
             env_ranks: e.names.iter().map(|n| n.rank).collect(),
             env_words: e.names.iter().map(|n| n.word).collect(),

@@ -494,3 +494,35 @@ fn engineers_beat_people_and_are_read_in_other_languages() {
         "engineers",
     );
 }
+
+#[test]
+fn short_items_of_a_list_of_asks_name_capabilities() {
+    holds(
+        &[
+            "want scaffold + ship",
+            "I'd like a paved road: a proper template + one click deploy",
+            "we want template repos and self deploy",
+        ],
+        json!({"capabilities": ["ship_service", "scaffold_repo"]}),
+    );
+    holds(
+        &[
+            "wanna: ship svc + ml jobs",
+            "want: ship it, then ml jobs later",
+        ],
+        json!({"capabilities": ["ship_service", "ml_job"]}),
+    );
+    // Provisioning a customer's environment is infrastructure; infra templates are not repo templates.
+    holds(
+        &[
+            "First: provision a new client environment from code.",
+            "want: provision studio env self serve",
+            "first: infra templates for a new airline",
+        ],
+        json!({"capabilities": ["provision_infra"]}),
+    );
+    holds(
+        &["want: per-PR preview environments + infra templates"],
+        json!({"capabilities": ["provision_infra", "environment"]}),
+    );
+}

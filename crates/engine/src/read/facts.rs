@@ -540,6 +540,8 @@ impl Reader {
         let mut clusters: Option<u32> = None;
         let mut ml_data: Option<bool> = None;
         let mut hide: Option<bool> = None;
+        // "devs are fine with k8s, no need to hide it".
+        let mut hide_no = false;
         let mut labelled_tenants: Option<u32> = None;
         let mut cluster_per_env = false;
         // Nouns the message says its tenants are ("tenants = hospitals"): they count tenants too.
@@ -894,6 +896,9 @@ impl Reader {
                     ml_data = Some(true);
                 }
             }
+            if self.hide_no.is_match(t) {
+                hide_no = true;
+            }
             let hide_at = scan.may(&self.hide_kubernetes, seg);
             if let Some(m) = hide_at.then(|| self.hide_kubernetes.find(t)).flatten() {
                 if !scan.negated(seg, seg.start + m.start(), 3) {
@@ -929,7 +934,9 @@ impl Reader {
             .map(|n| Fact::new(n, source.clone()));
         let per_env = cluster_per_env && p.clusters.is_none();
         p.ml_data_consumers = ml_data.map(|b| Fact::new(b, source.clone()));
-        p.hide_kubernetes = hide.map(|b| Fact::new(b, source.clone()));
+        p.hide_kubernetes = hide
+            .filter(|_| !hide_no)
+            .map(|b| Fact::new(b, source.clone()));
         per_env
     }
 
@@ -1181,7 +1188,26 @@ impl Reader {
             }
             let mut said = false;
             for (kind, re) in &self.tenancy {
-                if let Some(m) = may(re).then(|| re.find(t)).flatten() {
+                // The first phrase that is about tenants, not environments or accounts.
+                // A phrase without its noun ("each is its own cluster") is about the words of the
+                // sentence before: "a staging and a production environment; each is its own cluster".
+                let about = |m: &regex::Match| {
+                    let end = seg.start + m.end();
+                    let bare = self.tenancy_pronoun.is_match(m.as_str());
+                    let back = if bare { 60 } else { 30 };
+                    let mut from = (seg.start + m.start()).saturating_sub(back);
+                    if !bare {
+                        from = from.max(seg.start);
+                    }
+                    while !text.is_char_boundary(from) {
+                        from += 1;
+                    }
+                    !self.tenancy_not_about.is_match(&text[from..end])
+                };
+                let found = may(re)
+                    .then(|| re.find_iter(t).find(|m| about(m)))
+                    .flatten();
+                if let Some(m) = found {
                     if scan.negated(seg, seg.start + m.start(), 2) {
                         continue;
                     }
@@ -1190,6 +1216,15 @@ impl Reader {
                     }
                     said = true;
                     break;
+                }
+            }
+            // "Tenancy: soft".
+            if !said && seg.kind == Kind::Tenancy {
+                if let Some((kind, _)) = self.tenancy_answer.iter().find(|(_, re)| re.is_match(t)) {
+                    if tenancy != Some(crate::profile::Tenancy::Hard) {
+                        tenancy = Some(*kind);
+                    }
+                    said = true;
                 }
             }
             // "legal says customer workloads can never be co-located": who, excluding what.

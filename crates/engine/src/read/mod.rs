@@ -48,6 +48,8 @@ struct File {
     ml_data: MlDataFile,
     hide_kubernetes: HideFile,
     tenancy: BTreeMap<String, Vec<String>>,
+    tenancy_not_about: NotAboutFile,
+    tenancy_answer: BTreeMap<String, Vec<String>>,
     tenancy_hard_pair: HardPairFile,
     accounts: AccountsFile,
     account_referents: ReferentsFile,
@@ -176,6 +178,16 @@ struct HideFile {
     /// Kubernetes objects and words for keeping them from developers: both in one sentence say it.
     objects: Vec<String>,
     distance: Vec<String>,
+    /// Words that say developers may see Kubernetes.
+    no: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NotAboutFile {
+    words: Vec<String>,
+    /// Phrase starts without a noun: the sentence before says what they are about.
+    pronoun: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -332,6 +344,13 @@ pub struct Reader {
     hide_kubernetes: Pat,
     hide_objects: Regex,
     hide_distance: Regex,
+    hide_no: Regex,
+    /// Words that make a tenancy phrase about environments or accounts.
+    tenancy_not_about: Regex,
+    /// One-word tenancy answers, hard first.
+    tenancy_answer: Vec<(Tenancy, Regex)>,
+    /// A tenancy phrase that starts without its noun ("each is its own cluster").
+    tenancy_pronoun: Regex,
     tenancy: Vec<(Tenancy, Pat)>,
     /// Tenant words, words that exclude sharing, and what is shared: all three say hard tenancy.
     tenancy_hard_pair: [Regex; 3],
@@ -675,6 +694,16 @@ impl Reader {
             tenancy.push((t, alt_pat(list, &format!("tenancy.{k}"))?));
         }
         tenancy.sort_by_key(|(t, _)| *t != Tenancy::Hard);
+        let mut tenancy_answer = Vec::new();
+        for (k, list) in &f.tenancy_answer {
+            let t =
+                Tenancy::from_id(k).ok_or_else(|| err(format!("tenancy_answer: unknown {k:?}")))?;
+            tenancy_answer.push((
+                t,
+                re(&format!(r"^\W*(?:{})\b", alt(list)), "tenancy_answer")?,
+            ));
+        }
+        tenancy_answer.sort_by_key(|(t, _)| *t != Tenancy::Hard);
         let hp = &f.tenancy_hard_pair;
         let tenancy_hard_pair = [
             alt_re(&hp.who, "tenancy_hard_pair.who")?,
@@ -918,6 +947,13 @@ impl Reader {
             hide_kubernetes: alt_pat(&f.hide_kubernetes.yes, "hide_kubernetes.yes")?,
             hide_objects: alt_re(&f.hide_kubernetes.objects, "hide_kubernetes.objects")?,
             hide_distance: alt_re(&f.hide_kubernetes.distance, "hide_kubernetes.distance")?,
+            hide_no: alt_re(&f.hide_kubernetes.no, "hide_kubernetes.no")?,
+            tenancy_not_about: alt_re(&f.tenancy_not_about.words, "tenancy_not_about.words")?,
+            tenancy_answer,
+            tenancy_pronoun: re(
+                &format!(r"^(?:{})", alt(&f.tenancy_not_about.pronoun)),
+                "tenancy_not_about.pronoun",
+            )?,
             tenancy,
             tenancy_hard_pair,
             accounts,

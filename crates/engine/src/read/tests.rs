@@ -526,3 +526,55 @@ fn short_items_of_a_list_of_asks_name_capabilities() {
         json!({"capabilities": ["provision_infra", "environment"]}),
     );
 }
+
+#[test]
+fn tenancy_said_briefly_or_about_environments() {
+    holds(
+        &[
+            "Tenancy: soft",
+            "isolation: none needed beyond namespaces",
+            "3 clusters, shared. 40 customers, they share everything, which is fine",
+            "75 customers, all multi-tenant in the same clusters, logical isolation by namespace",
+        ],
+        json!({"tenancy": "soft"}),
+    );
+    holds(
+        &[
+            "Isolation: hard, contracts",
+            "partners must be fully isolated from each other - separate clusters per partner",
+            "the hospitals' security officers won't accept shared nodes",
+            "municipalities must be isolated, not in the same cluster",
+        ],
+        json!({"tenancy": "hard"}),
+    );
+    // Environments with their own clusters, or sharing one, say nothing about tenants.
+    lacks(
+        &[
+            "We have a staging and a production environment; each is its own cluster.",
+            "Environments are dev, staging and prod, with dev and staging sharing the non-prod cluster.",
+        ],
+        "tenancy",
+    );
+}
+
+#[test]
+fn hiding_kubernetes_in_more_words_and_its_refusal() {
+    holds(
+        &[
+            "devs want heroku vibes, no yaml",
+            "nobody should learn k8s",
+            "dont make the devs learn k8s pls",
+            "we want them out of kubectl entirely",
+            "want: 'vercel but for our backend'",
+        ],
+        json!({"hide_kubernetes": true}),
+    );
+    lacks(
+        &[
+            "Our developers are fine with Kubernetes, no need to hide it.",
+            "Developers like to use kubectl, they know Kubernetes very well.",
+            "dealerships can share a cluster, namespace per dealership, they don't care",
+        ],
+        "hide_kubernetes",
+    );
+}

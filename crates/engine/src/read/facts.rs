@@ -302,6 +302,15 @@ impl Reader {
                     stack
                         .entry(tool.category)
                         .or_insert((m.tool, tool.name.clone()));
+                    // "keep Backstage", "Backstage (serious investment, keep)".
+                    let (cs, ce) = scan.clause(seg, m.start);
+                    let next = kept.get(mi + 1).map_or(seg.end, |n| n.start.min(seg.end));
+                    let after = &text[m.end..next.max(m.end).min(ce.max(m.end))];
+                    let before = &text[cs.min(m.start)..m.start];
+                    if self.investment[0].is_match(before) || self.investment[1].is_match(after) {
+                        p.constraints
+                            .insert(Constraint::ExistingInvestment, source.clone());
+                    }
                 }
                 Status::Want => {
                     wanted
@@ -1245,12 +1254,12 @@ impl Reader {
         let mut none = false;
         for seg in scan.segs.iter().filter(|s| s.kind != Kind::Pain) {
             let t = &text[seg.start..seg.end];
+            // "none besides keeping our Terraform modules": none, and what the rest says.
             if seg.kind == Kind::Constraints
                 && scan.may(&self.nothing_answer, seg)
                 && self.nothing_answer.is_match(t)
             {
                 none = true;
-                continue;
             }
             if scan.may(&self.nothing_constraints, seg) && self.nothing_constraints.is_match(t) {
                 none = true;
@@ -1269,6 +1278,19 @@ impl Reader {
                         .constraint_not_before
                         .iter()
                         .any(|(k, re)| k == c && re.is_match(&t[m.end()..]))
+                    {
+                        continue;
+                    }
+                    // "FedRAMP isn't relevant to us", "HIPAA on the roadmap".
+                    let regime = !matches!(
+                        c,
+                        Constraint::ExistingInvestment
+                            | Constraint::MultiAccount
+                            | Constraint::None
+                    );
+                    if regime
+                        && (self.constraint_undone[1].is_match(&t[m.end()..])
+                            || self.constraint_undone[0].is_match(&t[..m.start()]))
                     {
                         continue;
                     }

@@ -49,6 +49,8 @@ struct File {
     hide_kubernetes: HideFile,
     tenancy: BTreeMap<String, Vec<String>>,
     tenancy_not_about: NotAboutFile,
+    constraint_undone: BeforeAfterFile,
+    investment: BeforeAfterFile,
     tenancy_answer: BTreeMap<String, Vec<String>>,
     tenancy_hard_pair: HardPairFile,
     accounts: AccountsFile,
@@ -180,6 +182,13 @@ struct HideFile {
     distance: Vec<String>,
     /// Words that say developers may see Kubernetes.
     no: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BeforeAfterFile {
+    before: Vec<String>,
+    after: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -351,6 +360,10 @@ pub struct Reader {
     tenancy_answer: Vec<(Tenancy, Regex)>,
     /// A tenancy phrase that starts without its noun ("each is its own cluster").
     tenancy_pronoun: Regex,
+    /// Words just before or after a regime that undo it ("FedRAMP isn't relevant").
+    constraint_undone: [Regex; 2],
+    /// Words just before or after a tool the team runs that say they must keep it.
+    investment: [Regex; 2],
     tenancy: Vec<(Tenancy, Pat)>,
     /// Tenant words, words that exclude sharing, and what is shared: all three say hard tenancy.
     tenancy_hard_pair: [Regex; 3],
@@ -950,6 +963,32 @@ impl Reader {
             hide_no: alt_re(&f.hide_kubernetes.no, "hide_kubernetes.no")?,
             tenancy_not_about: alt_re(&f.tenancy_not_about.words, "tenancy_not_about.words")?,
             tenancy_answer,
+            constraint_undone: [
+                re(
+                    &format!(r"(?:{})\W{{0,3}}$", alt(&f.constraint_undone.before)),
+                    "constraint_undone.before",
+                )?,
+                re(
+                    &format!(
+                        r"^\W{{0,3}}(?:(?:is|are|was|were|still)\s+)?(?:{})",
+                        alt(&f.constraint_undone.after)
+                    ),
+                    "constraint_undone.after",
+                )?,
+            ],
+            investment: [
+                re(
+                    &format!(
+                        r"(?:{})\s+(?:our |the |using |existing |all )?$",
+                        alt(&f.investment.before)
+                    ),
+                    "investment.before",
+                )?,
+                re(
+                    &format!(r"^[^.;\n]{{0,40}}?(?:{})", alt(&f.investment.after)),
+                    "investment.after",
+                )?,
+            ],
             tenancy_pronoun: re(
                 &format!(r"^(?:{})", alt(&f.tenancy_not_about.pronoun)),
                 "tenancy_not_about.pronoun",

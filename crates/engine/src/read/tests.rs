@@ -578,3 +578,42 @@ fn hiding_kubernetes_in_more_words_and_its_refusal() {
         "hide_kubernetes",
     );
 }
+
+#[test]
+fn constraints_in_passing_and_undone() {
+    holds(
+        &[
+            "Everything has to stay onshore, Sydney region only",
+            "data cannot exit Italy",
+            "we have to keep everything in af-south-1",
+            "customer data stays in the me-central-1 region",
+        ],
+        json!({"constraints": ["data_residency"]}),
+    );
+    holds(
+        &[
+            "Factory network is closed, clusters cannot reach internet.",
+            "Internet from cluster is forbidden, we use a proxy to Nexus only",
+        ],
+        json!({"constraints": ["air_gapped"]}),
+    );
+    holds(
+        &[
+            "stack: Backstage (serious investment, keep), Argo CD",
+            "constraints: keep flux (lots of work in it)",
+            "constraints: none besides reusing our Terraform modules, which we must keep",
+        ],
+        json!({"constraints": ["existing_investment"]}),
+    );
+    // A regime said not to apply, or only planned, is not a constraint.
+    holds(
+        &["FedRAMP isn't relevant to us, but we're SOC 2."],
+        json!({"constraints": ["soc2"]}),
+    );
+    lacks(&["HIPAA is on the roadmap, not in place"], "constraints");
+    // "Non-negotiable" about a regime is not an existing investment.
+    holds(
+        &["HIPAA is non-negotiable for us."],
+        json!({"constraints": ["hipaa"]}),
+    );
+}

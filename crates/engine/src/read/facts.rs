@@ -1058,6 +1058,8 @@ impl Reader {
         let mut best_acc: Option<(usize, crate::profile::AccountModel)> = None;
         let mut tenancy: Option<crate::profile::Tenancy> = None;
         let mut account_constraint = false;
+        // The largest number of accounts said.
+        let mut acct_n: Option<u32> = None;
         for (i, seg) in scan.segs.iter().enumerate() {
             if seg.kind == Kind::Pain {
                 continue;
@@ -1082,6 +1084,7 @@ impl Reader {
                     continue;
                 }
                 if let Some(n) = self.number(&c["n"]) {
+                    acct_n = acct_n.max(Some(n));
                     counted = Some(if n > 1 {
                         AccountModel::Multi
                     } else {
@@ -1118,13 +1121,52 @@ impl Reader {
                     .filter(|w| !w.is_empty())
                     .take(4)
                     .collect();
+                // "account per municipality", "accounts for each partner"; not "account (separate
+                // VPCs per env)" nor "accounts, not per team".
                 let per = after
                     .iter()
-                    .position(|w| matches!(w.to_lowercase().as_str(), "per" | "each" | "every"));
+                    .position(|w| matches!(w.to_lowercase().as_str(), "per" | "each" | "every"))
+                    .filter(|&i| i <= 1)
+                    .filter(|&i| i == 0 || !after[0].eq_ignore_ascii_case("not"));
                 if let Some(w) = per.and_then(|i| after.get(i + 1)) {
-                    if scan.aliases.iter().any(|a| same_noun(w, a)) {
+                    if scan.aliases.iter().any(|a| same_noun(w, a))
+                        || self.tenant_words.iter().any(|a| same_noun(w, a))
+                    {
                         whose = Some(AccountModel::PerTenant);
                     } else if let Some((model, _)) = self.account_referents[..3]
+                        .iter()
+                        .find(|(_, re)| re.find(w).is_some_and(|x| x.len() == w.len()))
+                    {
+                        whose = Some(*model);
+                    }
+                }
+            }
+            // "each retailer in its own cluster + own AWS account", "each one gets its own account":
+            // the noun after each/every says whose; without one, the message's external tenants.
+            if whose.is_none() {
+                for m in self.account_noun.find_iter(t) {
+                    let own = t[..m.start()].trim_end();
+                    if !(own.ends_with("own")
+                        || own.ends_with("own aws")
+                        || own.ends_with("dedicated"))
+                    {
+                        continue;
+                    }
+                    let mut from = m.start().saturating_sub(100);
+                    while !t.is_char_boundary(from) {
+                        from += 1;
+                    }
+                    let Some(c) = self.each_noun.captures_iter(&t[from..m.start()]).last() else {
+                        continue;
+                    };
+                    let w = c.name("noun").map_or("", |x| x.as_str());
+                    let tenants = p.teams.contains_key(&TeamKind::ExternalTenants);
+                    if scan.aliases.iter().any(|a| same_noun(w, a))
+                        || self.tenant_words.iter().any(|a| same_noun(w, a))
+                        || (self.each_pronoun.is_match(w) && tenants)
+                    {
+                        whose = Some(AccountModel::PerTenant);
+                    } else if let Some((model, _)) = self.account_referents[1..3]
                         .iter()
                         .find(|(_, re)| re.find(w).is_some_and(|x| x.len() == w.len()))
                     {
@@ -1151,6 +1193,18 @@ impl Reader {
                 for (rank, (model, re)) in self.accounts.iter().enumerate() {
                     if let Some(m) = may(re).then(|| re.find(t)).flatten() {
                         if scan.negated(seg, seg.start + m.start(), 2) {
+                            continue;
+                        }
+                        // "single account today (we'd like per-team accounts later)": what they
+                        // want is not what they have.
+                        let at = (seg.start + m.start()).saturating_sub(off);
+                        let (cs, _) = scan.clause(seg, at);
+                        if scan.cues.iter().any(|c| {
+                            c.cue == Cue::Want
+                                && c.start >= cs
+                                && c.end <= at
+                                && scan.words(c.end, at) <= 3
+                        }) {
                             continue;
                         }
                         prefer(&mut best_acc, rank, *model);
@@ -1239,6 +1293,22 @@ impl Reader {
             // "legal says customer workloads can never be co-located": who, excluding what.
             if !said && self.tenancy_hard_pair.iter().all(|re| re.is_match(t)) {
                 tenancy = Some(crate::profile::Tenancy::Hard);
+            }
+        }
+        // "40 customers ... 40 clusters, 40 AWS accounts": as many accounts as tenants (or teams).
+        if let Some(n) = acct_n.filter(|n| *n > 1) {
+            if best_acc.is_none_or(|(_, m)| m == AccountModel::Multi) {
+                let count = |k: TeamKind| p.teams.get(&k).map(|f| f.value);
+                let model = if count(TeamKind::ExternalTenants) == Some(n) {
+                    Some(AccountModel::PerTenant)
+                } else if count(TeamKind::App) == Some(n) {
+                    Some(AccountModel::PerTeam)
+                } else {
+                    None
+                };
+                if let Some(m) = model {
+                    best_acc = Some((self.account_rank(m), m));
+                }
             }
         }
         p.accounts = best_acc.map(|(_, m)| Fact::new(m, source.clone()));

@@ -160,6 +160,8 @@ struct TeamsFile {
     tenant_nouns: Vec<String>,
     /// "tenants = hospitals", "our clients are banks": the named noun then counts tenants.
     tenant_alias: Vec<String>,
+    /// Nouns a tenant alias never names (people, time, infrastructure).
+    alias_stop: Vec<String>,
     engineer_nouns: Vec<String>,
     engineer_generic: Vec<String>,
     cluster_nouns: Vec<String>,
@@ -391,6 +393,12 @@ pub struct Reader {
     pain_weak: Pat,
     pain_anaphora: Regex,
     tenant_alias: Vec<Regex>,
+    /// One-word nouns that count external tenants ("customers", "partners").
+    tenant_words: Vec<String>,
+    /// "each retailer", "every one": the word after each/every (group `noun`).
+    each_noun: Regex,
+    /// Words after each/every that are not a noun ("each one", "each of them", "each gets").
+    each_pronoun: Regex,
     alias_stop: Regex,
     team_paren: Regex,
     team_nouns: Regex,
@@ -1023,11 +1031,19 @@ impl Reader {
                 "pain.anaphora",
             )?,
             tenant_alias,
+            each_noun: re(r"\b(?:each|every)\s+(?P<noun>[a-z]+)", "each noun")?,
+            each_pronoun: re(
+                r"^(?:one|of|gets?|has|have|is|in|with|on|must|needs?|will|runs?|lives?)$",
+                "each pronoun",
+            )?,
+            tenant_words: t
+                .tenant_nouns
+                .iter()
+                .filter(|n| n.chars().all(|c| c.is_ascii_alphabetic()))
+                .cloned()
+                .collect(),
             alias_stop: re(
-                &format!(
-                    r"^(?:{}|users?|people|persons?|millions?|thousands?|hundreds?|dozens?|customers?|tenants?|clients?|others?|things?|years?|months?|weeks?|days?)$",
-                    alt(&t.engineer_nouns)
-                ),
+                &format!(r"^(?:{}|{})$", alt(&t.engineer_nouns), alt(&t.alias_stop)),
                 "alias stop words",
             )?,
             team_paren,

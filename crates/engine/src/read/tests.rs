@@ -617,3 +617,40 @@ fn constraints_in_passing_and_undone() {
         json!({"constraints": ["hipaa"]}),
     );
 }
+
+#[test]
+fn tenants_named_by_what_they_do_and_their_accounts() {
+    holds(
+        &[
+            "310 franchisee stores run our point-of-sale backend on our EKS platform",
+            "we are a managed platform for 310 law firms",
+            "We are a B2B SaaS serving 310 large retailers",
+            "we host game servers for 310 indie studios (they're our customers)",
+        ],
+        json!({"teams": {"external_tenants": 310}}),
+    );
+    // Not tenants: what the platform runs, or who builds on it.
+    lacks(
+        &[
+            "40 services run on our platform",
+            "a platform for 30 data scientists",
+        ],
+        "teams",
+    );
+    holds(
+        &[
+            "We serve 12 retailers. Each retailer in its own dedicated EKS cluster + own AWS account.",
+            "12 utilities use our platform, each one has its own isolated cluster and its own AWS account",
+            "12 enterprise customers. 12 clusters, 12 aws accts.",
+            "We have 1 AWS account per partner; 12 partners deploy on our platform",
+        ],
+        json!({"accounts": "per_tenant"}),
+    );
+    holds(
+        &[
+            "AWS: single account today (we'd like per-team accounts later)",
+            "Accounts: single AWS account (separate VPCs per env)",
+        ],
+        json!({"accounts": "single"}),
+    );
+}

@@ -913,7 +913,16 @@ impl Reader {
                 if !scan.negated(seg, seg.start + m.start(), 3) {
                     hide = Some(true);
                 }
-            } else if self.hide_objects.is_match(t) && self.hide_distance.is_match(t) {
+            } else if (self.hide_objects.is_match(t) && self.hide_distance.is_match(t))
+                || (self.hide_who.is_match(t)
+                    && self.hide_strong.find_iter(t).any(|m| {
+                        let mut from = m.start().saturating_sub(60);
+                        while !t.is_char_boundary(from) {
+                            from += 1;
+                        }
+                        self.hide_keep_from.is_match(&t[from..m.start()])
+                    }))
+            {
                 hide = Some(true);
             }
         }

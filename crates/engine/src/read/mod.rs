@@ -182,6 +182,10 @@ struct HideFile {
     /// Kubernetes objects and words for keeping them from developers: both in one sentence say it.
     objects: Vec<String>,
     distance: Vec<String>,
+    /// Objects only developers would meet, who would see them, and words that keep them away.
+    strong_objects: Vec<String>,
+    who: Vec<String>,
+    keep_from: Vec<String>,
     /// Words that say developers may see Kubernetes.
     no: Vec<String>,
 }
@@ -356,6 +360,9 @@ pub struct Reader {
     hide_objects: Regex,
     hide_distance: Regex,
     hide_no: Regex,
+    hide_who: Regex,
+    hide_strong: Regex,
+    hide_keep_from: Regex,
     /// Words that make a tenancy phrase about environments or accounts.
     tenancy_not_about: Regex,
     /// One-word tenancy answers, hard first.
@@ -969,6 +976,12 @@ impl Reader {
             hide_objects: alt_re(&f.hide_kubernetes.objects, "hide_kubernetes.objects")?,
             hide_distance: alt_re(&f.hide_kubernetes.distance, "hide_kubernetes.distance")?,
             hide_no: alt_re(&f.hide_kubernetes.no, "hide_kubernetes.no")?,
+            hide_who: alt_re(&f.hide_kubernetes.who, "hide_kubernetes.who")?,
+            hide_strong: alt_re(
+                &f.hide_kubernetes.strong_objects,
+                "hide_kubernetes.strong_objects",
+            )?,
+            hide_keep_from: alt_re(&f.hide_kubernetes.keep_from, "hide_kubernetes.keep_from")?,
             tenancy_not_about: alt_re(&f.tenancy_not_about.words, "tenancy_not_about.words")?,
             tenancy_answer,
             constraint_undone: [

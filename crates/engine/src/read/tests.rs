@@ -654,3 +654,27 @@ fn tenants_named_by_what_they_do_and_their_accounts() {
         json!({"accounts": "single"}),
     );
 }
+
+#[test]
+fn hiding_kubernetes_from_who_sees_it_and_a_keeping_word() {
+    holds(
+        &[
+            "scientists should not be writing k8s yaml, period",
+            "I'd like our developers to think in services and environments, never pods or namespaces.",
+            "Our developers shall not be confronted with Kubernetes manifests or Helm.",
+            "developers describe the service and never see a Deployment, Service or Ingress",
+            "devs: \"just give us heroku\". me: ok.",
+            "Kubernetes exposure for devs: none.",
+        ],
+        json!({"hide_kubernetes": true}),
+    );
+    // Teams sharing namespaces, or copying Helm charts, say nothing about hiding Kubernetes.
+    lacks(
+        &[
+            "3 teams share one cluster with namespaces (fine for us, no need for separate clusters)",
+            "there's no paved road, every team copy-pastes the previous team's Helm chart",
+            "Our developers know Kubernetes well, they do their helm charts themselves, we do not want to hide it.",
+        ],
+        "hide_kubernetes",
+    );
+}

@@ -184,9 +184,12 @@ fn profile_facts(p: &Profile, k: Option<&Knowledge>) -> Vec<(String, String, Sou
             );
         }
     }
+    // ML or data teams said to stay off the platform are not consumers.
+    let ml_out = p.ml_data_consumers.as_ref().is_some_and(|f| !f.value);
     for (kind, f) in &p.teams {
         let fact = match kind {
             TeamKind::App => "consumers:app",
+            TeamKind::Ml | TeamKind::Data if ml_out => continue,
             TeamKind::Ml => "consumers:ml",
             TeamKind::Data => "consumers:data",
             TeamKind::ExternalTenants => {
@@ -930,7 +933,8 @@ impl Plan {
         // data teams starts with the ML job, others in the order of the Capability enum.
         let ml_led = {
             let n = |k: TeamKind| profile.teams.get(&k).map_or(0, |f| f.value);
-            n(TeamKind::Ml) + n(TeamKind::Data) > n(TeamKind::App)
+            let out = profile.ml_data_consumers.as_ref().is_some_and(|f| !f.value);
+            !out && n(TeamKind::Ml) + n(TeamKind::Data) > n(TeamKind::App)
         };
         let mut ordered: Vec<Capability> = profile.capabilities.keys().copied().collect();
         if ml_led {

@@ -548,6 +548,8 @@ impl Reader {
         let mut people: Option<u32> = None;
         let mut clusters: Option<u32> = None;
         let mut ml_data: Option<bool> = None;
+        // ML or data teams said to stay out of (or to be in) the platform.
+        let (mut ml_in, mut ml_out) = (false, false);
         let mut hide: Option<bool> = None;
         // "devs are fine with k8s, no need to hide it".
         let mut hide_no = false;
@@ -555,7 +557,7 @@ impl Reader {
         let mut cluster_per_env = false;
         // Nouns the message says its tenants are ("tenants = hospitals"): they count tenants too.
         let aliases = &scan.aliases;
-        for seg in &scan.segs {
+        for (si, seg) in scan.segs.iter().enumerate() {
             let t = &text[seg.start..seg.end];
             let mut covered: Vec<(usize, usize)> = Vec::new();
             // "the ML research group (two teams)".
@@ -905,6 +907,27 @@ impl Reader {
                     ml_data = Some(true);
                 }
             }
+            // "1 data team, but they're on Databricks and won't be on this platform".
+            let mentions = |t: &str| {
+                self.ml_data.is_match(t)
+                    || t.split(|c: char| !c.is_alphanumeric() && c != '/')
+                        .any(|w| {
+                            self.kind_of(w)
+                                .is_some_and(|k| matches!(k, TeamKind::Ml | TeamKind::Data))
+                        })
+            };
+            let here = mentions(t);
+            let before = si
+                .checked_sub(1)
+                .map(|j| &text[scan.segs[j].start..scan.segs[j].end])
+                .is_some_and(|pt| mentions(pt) && self.ml_previous.is_match(t));
+            if here || before {
+                if self.ml_excluded.is_match(t) {
+                    ml_out = true;
+                } else if self.ml_included.is_match(t) {
+                    ml_in = true;
+                }
+            }
             if self.hide_no.is_match(t) {
                 hide_no = true;
             }
@@ -937,6 +960,9 @@ impl Reader {
             .any(|(k, n)| matches!(k, TeamKind::Ml | TeamKind::Data) && *n > 0)
         {
             ml_data = Some(true);
+        }
+        if ml_out && !ml_in {
+            ml_data = Some(false);
         }
         for (k, n) in teams {
             if n > 0 {

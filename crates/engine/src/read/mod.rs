@@ -173,6 +173,9 @@ struct TeamsFile {
 #[serde(deny_unknown_fields)]
 struct MlDataFile {
     consumers: Vec<String>,
+    excluded: Vec<String>,
+    included: Vec<String>,
+    about_previous: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -360,6 +363,11 @@ pub struct Reader {
     hide_objects: Regex,
     hide_distance: Regex,
     hide_no: Regex,
+    /// ML or data teams said not to be (or to be) consumers, and the words that start a sentence
+    /// about the teams of the sentence before.
+    ml_excluded: Regex,
+    ml_included: Regex,
+    ml_previous: Regex,
     hide_who: Regex,
     hide_strong: Regex,
     hide_keep_from: Regex,
@@ -976,6 +984,12 @@ impl Reader {
             hide_objects: alt_re(&f.hide_kubernetes.objects, "hide_kubernetes.objects")?,
             hide_distance: alt_re(&f.hide_kubernetes.distance, "hide_kubernetes.distance")?,
             hide_no: alt_re(&f.hide_kubernetes.no, "hide_kubernetes.no")?,
+            ml_excluded: alt_re(&f.ml_data.excluded, "ml_data.excluded")?,
+            ml_included: alt_re(&f.ml_data.included, "ml_data.included")?,
+            ml_previous: re(
+                &format!(r"^\W*(?:{})\b", alt(&f.ml_data.about_previous)),
+                "ml_data.about_previous",
+            )?,
             hide_who: alt_re(&f.hide_kubernetes.who, "hide_kubernetes.who")?,
             hide_strong: alt_re(
                 &f.hide_kubernetes.strong_objects,

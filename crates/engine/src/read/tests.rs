@@ -678,3 +678,22 @@ fn hiding_kubernetes_from_who_sees_it_and_a_keeping_word() {
         "hide_kubernetes",
     );
 }
+
+#[test]
+fn ml_and_data_teams_said_to_stay_off_the_platform() {
+    holds(
+        &[
+            "9 app teams, 1 data eng team (they're on Airflow/MWAA and staying there, not in scope)",
+            "We have 5 game teams and one analytics team that runs Spark on EMR. They are not moving to EKS, so leave them out.",
+            "20 app teams; ML: 2 teams, but they're happy on SageMaker and won't be consumers",
+        ],
+        json!({"ml_data_consumers": false}),
+    );
+    holds(
+        &[
+            "5 app teams, 1 data team (also a consumer, they run the analytics pipelines)",
+            "6 backend teams, 1 ML team (fraud scoring, wants in)",
+        ],
+        json!({"ml_data_consumers": true}),
+    );
+}

@@ -697,3 +697,24 @@ fn ml_and_data_teams_said_to_stay_off_the_platform() {
         json!({"ml_data_consumers": true}),
     );
 }
+
+#[test]
+fn first_capabilities_described_by_outcome() {
+    holds(
+        &[
+            "First: one release goes to all four entities in a controlled way.",
+            "1st: same release lands in all 8 w/ one merge.",
+            "First: progressive rollout by default for every service, with automatic rollback.",
+            "goal: new hire ships on day 1.",
+        ],
+        json!({"capabilities": ["ship_service"]}),
+    );
+    holds(
+        &["First thing: every PR gets its own short-lived env that mirrors prod."],
+        json!({"capabilities": ["environment"]}),
+    );
+    holds(
+        &["First: data engineers deploy their Airflow DAGs on their own"],
+        json!({"capabilities": ["ml_job"]}),
+    );
+}

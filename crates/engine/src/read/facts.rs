@@ -555,6 +555,12 @@ impl Reader {
         let mut hide_no = false;
         let mut labelled_tenants: Option<u32> = None;
         let mut cluster_per_env = false;
+        // Cluster counts: said to be the total, without telling clusters apart, by what tells them
+        // apart ("2 prod clusters", "1 management cluster"), and per something ("2 per region").
+        let mut cl_total: Option<u32> = None;
+        let mut cl_plain: Option<u32> = None;
+        let mut cl_qual: BTreeMap<String, u32> = BTreeMap::new();
+        let mut cl_dim: Option<(u32, String)> = None;
         // Nouns the message says its tenants are ("tenants = hospitals"): they count tenants too.
         let aliases = &scan.aliases;
         for (si, seg) in scan.segs.iter().enumerate() {
@@ -841,11 +847,55 @@ impl Reader {
                     cluster_per_env = true;
                     continue;
                 }
-                if c.name("per").is_some() || matches!(c["n"].to_lowercase().as_str(), "a" | "an") {
+                if matches!(c["n"].to_lowercase().as_str(), "a" | "an") {
                     continue;
                 }
-                if let Some(n) = self.number(&c["n"]) {
-                    keep_max(&mut clusters, n);
+                let Some(n) = self.number(&c["n"]) else {
+                    continue;
+                };
+                // "2 clusters per region": times the regions the message counts.
+                if c.name("per").is_some() {
+                    if let Some(d) = c.name("dim") {
+                        cl_dim.get_or_insert((n, d.as_str().to_lowercase()));
+                    }
+                    continue;
+                }
+                let all = c.get(0).expect("match");
+                if self.cluster_total.is_match(&t[..all.start()])
+                    || self.cluster_total_after.is_match(&t[all.end()..])
+                {
+                    keep_max(&mut cl_total, n);
+                    continue;
+                }
+                // "2 prod clusters" and "1 staging cluster" add up; "3 EKS clusters" is plain.
+                let qual: Vec<String> = c
+                    .name("qual")
+                    .map_or("", |q| q.as_str())
+                    .split_whitespace()
+                    .map(str::to_lowercase)
+                    .filter(|w| !self.cluster_plain.is_match(w))
+                    .collect();
+                if qual.is_empty() {
+                    keep_max(&mut cl_plain, n);
+                } else {
+                    let e = cl_qual.entry(qual.join(" ")).or_insert(0);
+                    *e = (*e).max(n);
+                }
+            }
+            // "eks x3", "3 EKS: dev, qa, prd".
+            for re in &self.cluster_eks {
+                if let Some(n) = re.captures(t).and_then(|c| self.number(&c["n"])) {
+                    keep_max(&mut cl_plain, n);
+                }
+            }
+            // "so 4 in total" in a sentence about clusters.
+            if self.cluster_noun.is_match(t) {
+                if let Some(n) = self
+                    .cluster_total_bare
+                    .captures(t)
+                    .and_then(|c| self.number(&c["n"]))
+                {
+                    keep_max(&mut cl_total, n);
                 }
             }
             if self.cluster_env_phrase.is_match(t) {
@@ -973,6 +1023,34 @@ impl Reader {
             .or(people)
             .filter(|n| *n > 0)
             .map(|n| Fact::new(n, source.clone()));
+        let summed = if cl_qual.len() >= 2 {
+            Some(cl_qual.values().sum::<u32>())
+        } else {
+            cl_qual.values().copied().max()
+        };
+        for n in [cl_plain, summed].into_iter().flatten() {
+            keep_max(&mut clusters, n);
+        }
+        // "2 clusters per region, 2 regions".
+        if let (None, Some((n, dim))) = (clusters, &cl_dim) {
+            let words: Vec<&str> = dim.split_whitespace().collect();
+            for c in self.bare_number.captures_iter(text) {
+                let m = c.get(0).expect("match");
+                let next: Vec<&str> = text[m.end()..]
+                    .split(|ch: char| !ch.is_alphanumeric() && ch != '-')
+                    .filter(|w| !w.is_empty())
+                    .take(2)
+                    .collect();
+                let hit = next.iter().any(|w| words.iter().any(|d| same_noun(w, d)));
+                if let (true, Some(k)) = (hit, self.number(&c["n"]).filter(|k| *k > 1)) {
+                    clusters = Some(n * k);
+                    break;
+                }
+            }
+        }
+        if cl_total.is_some() {
+            clusters = cl_total;
+        }
         p.clusters = clusters
             .filter(|n| *n > 0)
             .map(|n| Fact::new(n, source.clone()));

@@ -165,6 +165,11 @@ struct TeamsFile {
     engineer_nouns: Vec<String>,
     engineer_generic: Vec<String>,
     cluster_nouns: Vec<String>,
+    cluster_env_phrases: Vec<String>,
+    cluster_total: Vec<String>,
+    cluster_total_after: Vec<String>,
+    cluster_plain: Vec<String>,
+    cluster_eks: Vec<String>,
     /// Words after "one cluster" that make it one per environment ("for every stage").
     cluster_per_env: Vec<String>,
 }
@@ -420,6 +425,17 @@ pub struct Reader {
     cluster_per_env: Regex,
     cluster_each: Regex,
     cluster_env_phrase: Regex,
+    /// Words before or after a cluster count that make it the total ("so 4 in total").
+    cluster_total: Regex,
+    cluster_total_after: Regex,
+    /// Words between a number and "clusters" that do not tell clusters apart ("3 EKS clusters").
+    cluster_plain: Regex,
+    /// "eks x3", "3 EKS:": clusters counted without the word (group `n`).
+    cluster_eks: Vec<Regex>,
+    /// "so 4 in total", "= 4": a total said without the noun, in a sentence about clusters.
+    cluster_total_bare: Regex,
+    /// The cluster noun anywhere in a segment.
+    cluster_noun: Regex,
     cluster_named: Regex,
     constraint_not_before: Vec<(Constraint, Regex)>,
     display: Display,
@@ -703,7 +719,7 @@ impl Reader {
         )?;
         let cluster_count = pat(
             &format!(
-                r"{num_n}\s+(?:[\w-]+\s+){{0,2}}?(?:{})(?P<per>\s+(?:per|for each|for every|each)\b)?",
+                r"{num_n}\s+(?P<qual>(?:[\w-]+\s+){{0,2}}?)(?:{})(?P<per>\s+(?:per|for each|for every|each|in each)\b(?:\s+(?P<dim>[a-z-]+(?:\s+[a-z-]+)?))?)?",
                 alt(&t.cluster_nouns)
             ),
             "cluster count",
@@ -1076,9 +1092,30 @@ impl Reader {
             team_paren,
             team_nouns: re(&format!(r"^\s*(?:{})\b", alt(&t.nouns)), "teams.nouns")?,
             cluster_per_env: alt_re(&t.cluster_per_env, "teams.cluster_per_env")?,
-            cluster_env_phrase: re(
-                r"(?:a|an|one|1)\s+(?:eks\s+|k8s\s+)?cluster\s+(?:per|for each|for every|in each|each)\s+(?:env\w*|enviro\w*|stage)",
-                "cluster per environment",
+            cluster_env_phrase: alt_re(&t.cluster_env_phrases, "teams.cluster_env_phrases")?,
+            cluster_total: re(
+                &format!(r"(?:{})\W*$", alt(&t.cluster_total)),
+                "teams.cluster_total",
+            )?,
+            cluster_total_after: re(
+                &format!(r"^\W*(?:{})", alt(&t.cluster_total_after)),
+                "teams.cluster_total_after",
+            )?,
+            cluster_plain: re(
+                &format!(r"^(?:{})$", alt(&t.cluster_plain)),
+                "teams.cluster_plain",
+            )?,
+            cluster_eks: t
+                .cluster_eks
+                .iter()
+                .map(|p| re(p, "teams.cluster_eks"))
+                .collect::<Result<Vec<_>, _>>()?,
+            cluster_noun: alt_re(&t.cluster_nouns, "teams.cluster_nouns")?,
+            cluster_total_bare: re(
+                &format!(
+                    r"(?:\bso\b|=|\btotal(?:\s+of)?:?|\bin total:?)\s*{num_n}(?:\s+(?:in total|total|altogether|clusters?))?\s*(?:[,.;)]|$)"
+                ),
+                "cluster total",
             )?,
             cluster_each: re(
                 &format!(

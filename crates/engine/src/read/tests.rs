@@ -718,3 +718,26 @@ fn first_capabilities_described_by_outcome() {
         json!({"capabilities": ["ml_job"]}),
     );
 }
+
+#[test]
+fn clusters_added_up_multiplied_and_per_environment() {
+    holds(
+        &[
+            "k so: 1 prod cluster, 1 nonprod cluster, and 2 gpu clusters",
+            "we run 2 production clusters in different regions plus 2 pre-production clusters",
+            "Production runs on 3 EKS clusters (don't ask), plus one staging cluster, so 4 in total.",
+            "12 teams, 2 clusters per region, 2 regions (eu-south-1 and eu-central-1).",
+            "one cluster per game title, 4 titles live",
+        ],
+        json!({"clusters": 4}),
+    );
+    holds(
+        &[
+            "eks x3 (dev/uat/prd) one acct each",
+            "we runing 3 EKS: dev, qa, prd",
+            "Envs: dev, test, production - one cluster each.",
+            "so basicly we got 3 enviroments, dev, qa and prod, each in it's own cluster",
+        ],
+        json!({"clusters": 3}),
+    );
+}

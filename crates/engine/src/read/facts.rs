@@ -586,6 +586,55 @@ impl Reader {
                     covered.push((all.start(), all.end()));
                 }
             }
+            // "28 app teams + 2 data": the kinds after the first count.
+            for l in when(scan.may(&self.team_list_tail, seg), || {
+                self.team_list_tail.find_iter(t)
+            }) {
+                if covered.iter().any(|&(a, b)| l.start() < b && a < l.end()) {
+                    continue;
+                }
+                let mut first = true;
+                for c in self.team_pair.captures_iter(l.as_str()) {
+                    if let (Some(n), Some(k)) = (self.number(&c["n"]), self.kind_of(&c["kind"])) {
+                        let e = teams.entry(k).or_insert(0);
+                        *e = (*e).max(n);
+                        first = false;
+                    }
+                }
+                // "50 teams, 4 ml": the first count, without a kind, is app teams.
+                if first {
+                    continue;
+                }
+                if let Some(c) = self.bare_number.captures(l.as_str()) {
+                    let head = &l.as_str()[c.get(0).map_or(0, |m| m.end())..];
+                    if self.team_nouns.is_match(head) {
+                        if let Some(n) = self.number(&c["n"]) {
+                            keep_max(&mut default_app, n);
+                        }
+                    }
+                }
+                covered.push((l.start(), l.end()));
+            }
+            // "ml 1", "data x1" beside other team counts.
+            if seg.kind == Kind::Teams || self.team_nouns_any.is_match(t) {
+                for c in self.team_kind_num.captures_iter(t) {
+                    let all = c.get(0).expect("match");
+                    if covered
+                        .iter()
+                        .any(|&(a, b)| all.start() < b && a < all.end())
+                    {
+                        continue;
+                    }
+                    if let (Some(n), Some(k)) = (self.number(&c["n"]), self.kind_of(&c["kind"])) {
+                        if k == TeamKind::ExternalTenants {
+                            continue;
+                        }
+                        let e = teams.entry(k).or_insert(0);
+                        *e = (*e).max(n);
+                        covered.push((all.start(), all.end()));
+                    }
+                }
+            }
             // Lists: "12 app and 2 data teams".
             for l in when(scan.may(&self.team_list, seg), || {
                 self.team_list.find_iter(t)

@@ -348,6 +348,8 @@ pub struct Reader {
     team_reverse: Pat,
     team_of: Pat,
     team_kind_first: Pat,
+    team_list_tail: Pat,
+    team_kind_num: Regex,
     team_size: Regex,
     /// People words right after a number: the number is a team's size, not a count of teams.
     people_after: Regex,
@@ -422,6 +424,8 @@ pub struct Reader {
     alias_stop: Regex,
     team_paren: Regex,
     team_nouns: Regex,
+    /// A team noun anywhere.
+    team_nouns_any: Regex,
     cluster_per_env: Regex,
     cluster_each: Regex,
     cluster_env_phrase: Regex,
@@ -464,8 +468,9 @@ fn ascii_bounds(p: &str) -> String {
 fn bounded(s: &str) -> String {
     let first = s.chars().next().unwrap_or(' ');
     let last = s.chars().last().unwrap_or(' ');
-    let b1 = first.is_alphanumeric() || first == '(' || first == '\\' || first == '[';
-    let b2 = last.is_alphanumeric() || matches!(last, ')' | '?' | '*' | '+' | ']');
+    // (ASCII word boundaries: a word that starts or ends with "é" gets none there.)
+    let b1 = first.is_ascii_alphanumeric() || first == '(' || first == '\\' || first == '[';
+    let b2 = last.is_ascii_alphanumeric() || matches!(last, ')' | '?' | '*' | '+' | ']');
     format!(
         "{}(?:{s}){}",
         if b1 { r"\b" } else { "" },
@@ -634,9 +639,24 @@ impl Reader {
             ),
             "teams pair",
         )?;
+        // "28 app teams + 2 data", "50 teams, 4 ml": the first item names the noun, the others
+        // only their kind.
+        let team_list_tail = pat(
+            &format!(
+                r"{num_plain}\s+(?:(?:{kind})\s+)?(?:{nouns})(?:{sep}{num_plain}\s+(?:{kind})(?:\s+(?:{nouns}))?)+\b"
+            ),
+            "teams list tail",
+        )?;
+        // "ml 1", "data x1", "Teams: app 11 / data 2 / ml 1": a kind, then its count.
+        let team_kind_num = re(
+            &format!(
+                r"\b(?P<kind>{kind})(?:\s+(?:{nouns}))?\s*(?:x\s?|:\s*|=\s*|\s)\s*(?P<n>\d+)\s*(?:[,;/|)]|$)"
+            ),
+            "team kind num",
+        )?;
         let team_count = pat(
             &format!(
-                r"{num}[\s-]+(?:(?P<pre>[a-z]+)\s+)??(?:(?:[a-z]+/)?(?P<kind>{kind})(?:\s*(?:/|&|\+|and|or)\s*(?:{kind}))?\s+)?(?:(?P<adj>[\w-]+)\s+)?(?:{nouns})\b(?:\s+(?:of|doing|for|in)\s+(?:the\s+)?(?P<of>{kind})|\s+(?P<post>{kind})\s+(?:group|side|org))?"
+                r"{num}[\s-]+(?:(?P<pre>[a-z]+)\s+)??(?:(?:[a-z]+/)?(?P<kind>{kind})(?:\s*(?:/|&|\+|and|or)\s*(?:{kind}))?\s+)?(?:(?P<adj>[a-z][\w-]*)\s+)?(?:{nouns})\b(?:\s+(?:of|doing|for|in)\s+(?:the\s+)?(?P<of>{kind})|\s+(?P<post>{kind})\s+(?:group|side|org))?"
             ),
             "team count",
         )?;
@@ -971,6 +991,8 @@ impl Reader {
             team_reverse,
             team_of,
             team_kind_first,
+            team_list_tail,
+            team_kind_num,
             team_size,
             people_after: re(
                 &format!(
@@ -1091,6 +1113,7 @@ impl Reader {
             )?,
             team_paren,
             team_nouns: re(&format!(r"^\s*(?:{})\b", alt(&t.nouns)), "teams.nouns")?,
+            team_nouns_any: alt_re(&t.nouns, "teams.nouns")?,
             cluster_per_env: alt_re(&t.cluster_per_env, "teams.cluster_per_env")?,
             cluster_env_phrase: alt_re(&t.cluster_env_phrases, "teams.cluster_env_phrases")?,
             cluster_total: re(

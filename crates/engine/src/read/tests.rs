@@ -741,3 +741,28 @@ fn clusters_added_up_multiplied_and_per_environment() {
         json!({"clusters": 3}),
     );
 }
+
+#[test]
+fn team_lists_that_drop_the_noun_and_counts_in_other_languages() {
+    holds(
+        &[
+            "them: 28 app teams + 2 data + 3 ml. pain: infra",
+            "3 ML teams + 2 DE teams + 28 app teams",
+            "Teams: app 28 / data 2 / ml 3",
+        ],
+        json!({"teams": {"app": 28, "data": 2, "ml": 3}}),
+    );
+    holds(
+        &["re: q1-q5\n- 50 teams, 4 ml\n- waiting on platform"],
+        json!({"teams": {"app": 50, "ml": 4}}),
+    );
+    holds(
+        &[
+            "55 developers in 8 células (squads)",
+            "50 devs, 8 équipes",
+            "Devs: 55 across 8 teams",
+            "60ish devs 8 teams",
+        ],
+        json!({"teams": {"app": 8}}),
+    );
+}

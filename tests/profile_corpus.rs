@@ -10,8 +10,8 @@
 //! `cargo test --test profile_corpus -- --nocapture` prints the figures;
 //! `PAVEBOT_CORPUS_MISSES=tune` (or `test`) also prints every miss of that half.
 //!
-//! Comparison: tool names ignore case, spaces, punctuation and a leading vendor word (`AWS Secrets
-//! Manager` = `Secrets Manager`); environment names compare by their usual short form (`production`
+//! Comparison: tool names ignore case, spaces, punctuation, a leading vendor word (`AWS Secrets
+//! Manager` = `Secrets Manager`) and a trailing "operator" (`External Secrets Operator`); environment names compare by their usual short form (`production`
 //! = `prod`); capabilities and constraints compare as sets; pain holds when every expected word is in
 //! the read pain.
 
@@ -61,6 +61,10 @@ fn tool(s: &str) -> String {
         .collect();
     while words.len() > 1 && matches!(words[0], "aws" | "amazon" | "eks" | "hashicorp" | "opa") {
         words.remove(0);
+    }
+    // "External Secrets Operator" is External Secrets.
+    if words.len() > 1 && words.last() == Some(&"operator") {
+        words.pop();
     }
     words.concat()
 }

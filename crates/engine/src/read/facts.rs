@@ -313,9 +313,15 @@ impl Reader {
                     }
                 }
                 Status::Want => {
-                    wanted
-                        .entry(tool.category)
-                        .or_insert((m.tool, tool.name.clone()));
+                    // "Flux vs Argo, leaning Argo CD": the one they lean towards.
+                    let (cs, _) = scan.clause(seg, m.start);
+                    if self.leaning.is_match(&text[cs.min(m.start)..m.start]) {
+                        wanted.insert(tool.category, (m.tool, tool.name.clone()));
+                    } else {
+                        wanted
+                            .entry(tool.category)
+                            .or_insert((m.tool, tool.name.clone()));
+                    }
                 }
             }
         }

@@ -91,6 +91,8 @@ struct SpellingFile {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CuesFile {
+    /// Want cues that pick one of several tools considered.
+    leaning: Vec<String>,
     negation_window: usize,
     have: Vec<String>,
     migration_from: Vec<String>,
@@ -330,6 +332,8 @@ pub struct Reader {
     tool_set: RegexSet,
     cues: [(Cue, Regex); 3],
     want_after: Regex,
+    /// A want cue that picks one of several tools considered ("leaning Argo CD").
+    leaning: Regex,
     negate_after: Regex,
     migration: Regex,
     migration_done: Regex,
@@ -966,7 +970,12 @@ impl Reader {
                 ))
             })
             .collect::<Result<Vec<_>, LoadError>>()?;
+        let leaning = re(
+            &format!(r"(?:{})\W*$", alt(&f.cues.leaning)),
+            "cues.leaning",
+        )?;
         Ok(Reader {
+            leaning,
             speller: spell::Speller::new(&sp.words, &sp.keep, sp.min_len),
             segmenter,
             tools,

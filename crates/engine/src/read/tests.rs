@@ -766,3 +766,25 @@ fn team_lists_that_drop_the_noun_and_counts_in_other_languages() {
         json!({"teams": {"app": 8}}),
     );
 }
+
+#[test]
+fn tool_editions_and_leaning_towards_a_tool() {
+    holds(
+        &[
+            "stack: tf cloud, circleci, ecr",
+            "run: Terraform Cloud, CircleCI, ECR",
+        ],
+        json!({"stack": {"iac": "Terraform Cloud", "ci": "CircleCI", "registry": "ECR"}}),
+    );
+    holds(
+        &["iac = terragrunt"],
+        json!({"stack": {"iac": "Terragrunt"}}),
+    );
+    holds(
+        &[
+            "using github actions, and we're thinking flux vs argo, leaning argo cd",
+            "Jenkins, Terraform, ECR. Open to Argo CD.",
+        ],
+        json!({"wanted": {"gitops": "Argo CD"}}),
+    );
+}

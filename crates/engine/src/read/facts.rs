@@ -1649,8 +1649,31 @@ impl Reader {
                 .trim_end_matches(|c: char| c == '.' || c == ',' || c == ';' || c.is_whitespace())
                 .to_string()
         };
-        if let Some(seg) = scan.segs.iter().find(|s| s.kind == Kind::Pain) {
-            let t = tidy(scan.own(seg.start, seg.end));
+        // A pain its own label names ("3. Pain: ...") before one its answer's number names.
+        let labelled = scan
+            .segs
+            .iter()
+            .position(|s| s.kind == Kind::Pain && s.by_label)
+            .or_else(|| scan.segs.iter().position(|s| s.kind == Kind::Pain));
+        if let Some(i) = labelled {
+            let seg = &scan.segs[i];
+            let mut end = seg.end;
+            // The sentences after it under the same label, when they carry the pain ("Pain: envs.
+            // We have one shared staging and everyone fights over it.").
+            let short = text[seg.start..seg.end].split_whitespace().count() <= 4;
+            for (j, next) in scan.segs.iter().enumerate().skip(i + 1) {
+                if next.after != Some(Kind::Pain) {
+                    break;
+                }
+                let nt = &text[next.start..next.end];
+                let cued = self.pain_cues.is_match(nt) || self.pain_weak.is_match(nt);
+                if cued || (short && j == i + 1) {
+                    end = next.end;
+                } else {
+                    break;
+                }
+            }
+            let t = tidy(scan.own(seg.start, end));
             if !t.is_empty() {
                 p.pain = Some(Fact::new(t, source.clone()));
                 return;

@@ -64,6 +64,8 @@ pub struct Segment {
     pub kind: Kind,
     /// The label kind of the segment this one continues (a later sentence after "first: ...").
     pub after: Option<Kind>,
+    /// True when a label in the text (not the answer's number) decided the kind.
+    pub by_label: bool,
     /// Byte range of the text (label excluded) in the message.
     pub start: usize,
     /// End of the range.
@@ -216,15 +218,21 @@ impl Segmenter {
         }
         let mut pos = 0;
         let mut kind = default;
+        let mut by_label = false;
         for (lab, body, k) in cuts
             .iter()
             .copied()
             .chain([(piece.len(), piece.len(), Kind::Prose)])
         {
             if lab > pos {
+                let before = out.len();
                 self.sentences(text, s + pos, s + lab, kind, out);
+                for seg in &mut out[before..] {
+                    seg.by_label = by_label;
+                }
             }
             kind = Some(k);
+            by_label = true;
             pos = body;
         }
         // A label with nothing after it on its line labels the following lines.
@@ -270,6 +278,7 @@ impl Segmenter {
                 out.push(Segment {
                     kind: k,
                     after,
+                    by_label: false,
                     start: s + pos + lead,
                     end: s + end - trail,
                 });

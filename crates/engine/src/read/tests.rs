@@ -788,3 +788,20 @@ fn tool_editions_and_leaning_towards_a_tool() {
         json!({"wanted": {"gitops": "Argo CD"}}),
     );
 }
+
+#[test]
+fn a_labelled_pain_keeps_its_next_sentence_and_beats_a_numbered_one() {
+    let got = read("1. 12 app teams\n2. Each customer has its own AWS account.\n3. Pain: every new customer = we copy the last one's Terraform by hand.");
+    assert!(
+        got["pain"].as_str().unwrap_or("").contains("by hand"),
+        "read {got}"
+    );
+    let got = read(
+        "pain = envs. We have one shared staging and everyone fights over it. We run Argo CD.",
+    );
+    let pain = got["pain"].as_str().unwrap_or("");
+    assert!(
+        pain.contains("shared staging") && !pain.contains("Argo"),
+        "read {got}"
+    );
+}

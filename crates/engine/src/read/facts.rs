@@ -1423,6 +1423,9 @@ impl Reader {
                 // A phrase without its noun ("each is its own cluster") is about the words of the
                 // sentence before: "a staging and a production environment; each is its own cluster".
                 let about = |m: &regex::Match| {
+                    if self.tenancy_about.is_match(m.as_str()) {
+                        return true;
+                    }
                     let end = seg.start + m.end();
                     let bare = self.tenancy_pronoun.is_match(m.as_str());
                     let back = if bare { 60 } else { 30 };

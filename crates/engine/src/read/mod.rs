@@ -213,6 +213,8 @@ struct NotAboutFile {
     words: Vec<String>,
     /// Phrase starts without a noun: the sentence before says what they are about.
     pronoun: Vec<String>,
+    /// Words in a phrase that say whose it is (teams, tenants).
+    about: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -388,6 +390,8 @@ pub struct Reader {
     tenancy_answer: Vec<(Tenancy, Regex)>,
     /// A tenancy phrase that starts without its noun ("each is its own cluster").
     tenancy_pronoun: Regex,
+    /// Words in a tenancy phrase that say whose it is.
+    tenancy_about: Regex,
     /// Words just before or after a regime that undo it ("FedRAMP isn't relevant").
     constraint_undone: [Regex; 2],
     /// Words just before or after a tool the team runs that say they must keep it.
@@ -1071,6 +1075,7 @@ impl Reader {
                     "investment.after",
                 )?,
             ],
+            tenancy_about: alt_re(&f.tenancy_not_about.about, "tenancy_not_about.about")?,
             tenancy_pronoun: re(
                 &format!(r"^(?:{})", alt(&f.tenancy_not_about.pronoun)),
                 "tenancy_not_about.pronoun",

@@ -805,3 +805,23 @@ fn a_labelled_pain_keeps_its_next_sentence_and_beats_a_numbered_one() {
         "read {got}"
     );
 }
+
+#[test]
+fn tenancy_of_teams_near_environments_and_more_hard_words() {
+    holds(
+        &[
+            "all squads share 3 clusters (dev/stg/prd), namespace per squad, works fine",
+            "Accounts: one per env (dev/staging/prod), 3 clusters, namespaces per team is fine",
+            "everything in one AWS account, one EKS cluster, namespaces per team (no one minds sharing)",
+        ],
+        json!({"tenancy": "soft"}),
+    );
+    holds(
+        &[
+            "4 government agency tenants. Each agency must be on its own cluster.",
+            "Partners must be separated strong, not same node, this is requirement from our legal.",
+            "some of our customers contractually need their own nodes, cant share with other customers",
+        ],
+        json!({"tenancy": "hard"}),
+    );
+}

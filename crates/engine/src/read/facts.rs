@@ -1423,7 +1423,11 @@ impl Reader {
                 // A phrase without its noun ("each is its own cluster") is about the words of the
                 // sentence before: "a staging and a production environment; each is its own cluster".
                 let about = |m: &regex::Match| {
-                    if self.tenancy_about.is_match(m.as_str()) {
+                    let mut near = m.start().saturating_sub(20);
+                    while !t.is_char_boundary(near) {
+                        near += 1;
+                    }
+                    if self.tenancy_about.is_match(&t[near..m.end()]) {
                         return true;
                     }
                     let end = seg.start + m.end();

@@ -678,6 +678,13 @@ impl Reader {
                 if self.team_not_after.is_match(&t[all.end()..]) {
                     continue;
                 }
+                // "1 account per team" counts accounts, not teams.
+                if ["pre", "adj"].iter().any(|g| {
+                    c.name(g)
+                        .is_some_and(|p| p.as_str().eq_ignore_ascii_case("per"))
+                }) {
+                    continue;
+                }
                 let raw = &c["n"];
                 // "a 5-person platform team" is one team's size.
                 if self
@@ -1285,17 +1292,35 @@ impl Reader {
             let mut whose = None;
             for m in self.account_noun.find_iter(t) {
                 let after: Vec<&str> = t[m.end()..]
-                    .split(|ch: char| !ch.is_alphanumeric() && ch != '-')
+                    .split(|ch: char| !ch.is_alphanumeric())
                     .filter(|w| !w.is_empty())
-                    .take(4)
+                    .take(5)
                     .collect();
-                // "account per municipality", "accounts for each partner"; not "account (separate
-                // VPCs per env)" nor "accounts, not per team".
+                // "account per municipality", "accounts for each partner", "accounts - 1 per
+                // team", "acct-per-squad"; not "account (separate VPCs per env)" nor "accounts,
+                // not per team".
+                let filler = |w: &str| {
+                    matches!(
+                        w.to_lowercase().as_str(),
+                        "for"
+                            | "one"
+                            | "1"
+                            | "a"
+                            | "an"
+                            | "roughly"
+                            | "about"
+                            | "just"
+                            | "only"
+                            | "is"
+                            | "are"
+                            | "r"
+                            | "by"
+                    )
+                };
                 let per = after
                     .iter()
                     .position(|w| matches!(w.to_lowercase().as_str(), "per" | "each" | "every"))
-                    .filter(|&i| i <= 1)
-                    .filter(|&i| i == 0 || !after[0].eq_ignore_ascii_case("not"));
+                    .filter(|&i| after[..i].iter().all(|w| filler(w)));
                 if let Some(w) = per.and_then(|i| after.get(i + 1)) {
                     if scan.aliases.iter().any(|a| same_noun(w, a))
                         || self.tenant_words.iter().any(|a| same_noun(w, a))
@@ -1328,17 +1353,26 @@ impl Reader {
                         continue;
                     };
                     let w = c.name("noun").map_or("", |x| x.as_str());
+                    // "every application team": the word after the noun may be the noun.
+                    let w2 = c.name("noun2").map_or("", |x| x.as_str());
                     let tenants = p.teams.contains_key(&TeamKind::ExternalTenants);
-                    if scan.aliases.iter().any(|a| same_noun(w, a))
-                        || self.tenant_words.iter().any(|a| same_noun(w, a))
+                    let tenant_word = |w: &str| {
+                        scan.aliases.iter().any(|a| same_noun(w, a))
+                            || self.tenant_words.iter().any(|a| same_noun(w, a))
+                    };
+                    let referent = |w: &str| {
+                        self.account_referents[1..3]
+                            .iter()
+                            .find(|(_, re)| re.find(w).is_some_and(|x| x.len() == w.len()))
+                            .map(|(m, _)| *m)
+                    };
+                    if tenant_word(w)
+                        || tenant_word(w2)
                         || (self.each_pronoun.is_match(w) && tenants)
                     {
                         whose = Some(AccountModel::PerTenant);
-                    } else if let Some((model, _)) = self.account_referents[1..3]
-                        .iter()
-                        .find(|(_, re)| re.find(w).is_some_and(|x| x.len() == w.len()))
-                    {
-                        whose = Some(*model);
+                    } else if let Some(model) = referent(w).or_else(|| referent(w2)) {
+                        whose = Some(model);
                     }
                 }
             }

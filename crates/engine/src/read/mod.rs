@@ -1110,7 +1110,10 @@ impl Reader {
                 "pain.anaphora",
             )?,
             tenant_alias,
-            each_noun: re(r"\b(?:each|every)\s+(?P<noun>[a-z]+)", "each noun")?,
+            each_noun: re(
+                r"\b(?:each|every)\s+(?P<noun>[a-z]+)(?:\s+(?P<noun2>[a-z]+))?",
+                "each noun",
+            )?,
             each_pronoun: re(
                 r"^(?:one|of|gets?|has|have|is|in|with|on|must|needs?|will|runs?|lives?)$",
                 "each pronoun",

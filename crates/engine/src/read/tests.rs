@@ -825,3 +825,25 @@ fn tenancy_of_teams_near_environments_and_more_hard_words() {
         json!({"tenancy": "hard"}),
     );
 }
+
+#[test]
+fn accounts_per_team_said_loosely_and_one_per_side() {
+    holds(
+        &[
+            "Accounts r per-team under an AWS org (~90 accts).",
+            "accounts - 1 per team, via control tower",
+            "accounts: AWS org, ~60 accounts, roughly one per team",
+            "acct-per-squad already (control tower).",
+            "our security office requires that every application team gets its own AWS account, so we're at ~45 accounts.",
+        ],
+        json!({"accounts": "per_team"}),
+    );
+    lacks(&["accounts - 1 per team, via control tower"], "teams");
+    holds(
+        &[
+            "Accounts: one prod, one non-prod",
+            "We have one AWS account for prod and one for the rest.",
+        ],
+        json!({"accounts": "multi"}),
+    );
+}

@@ -716,7 +716,9 @@ impl Reader {
             }
             for c in when(scan.may(&self.tenant_count, seg), || {
                 self.tenant_count.captures_iter(t)
-            }) {
+            })
+            .chain(self.tenant_paren.captures_iter(t))
+            {
                 let all = c.get(0).expect("match");
                 if covered
                     .iter()

@@ -362,6 +362,7 @@ pub struct Reader {
     team_not_after: Regex,
     kind_words: Vec<(TeamKind, Regex)>,
     tenant_count: Pat,
+    tenant_paren: Regex,
     engineer_count: Pat,
     engineer_reverse: Pat,
     /// A people count that counts people in general, not engineers (at the end of a match).
@@ -609,7 +610,7 @@ impl Reader {
         words.sort_by_key(|w| std::cmp::Reverse(w.len()));
         let approx = alt(&f.numbers.approx);
         let num = format!(
-            r"(?:(?:{approx})\s*)?(?P<n>\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?\s?k|\d+|\b(?:{})\b)\+?(?:\s?-?ish)?",
+            r"(?:(?:{approx})\s*)?(?P<n>\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?\s?k\b|\d+|\b(?:{})\b)\+?(?:\s?-?ish)?",
             words.join("|")
         );
         let num_plain = num.replace("(?P<n>", "(?:");
@@ -642,7 +643,7 @@ impl Reader {
         )?;
         let team_pair = pat(
             &format!(
-                r"(?P<n>\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?\s?k|\d+|\b(?:{})\b)\+?\s+\(?(?P<kind>{kind})",
+                r"(?P<n>\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?\s?k\b|\d+|\b(?:{})\b)\+?\s+\(?(?P<kind>{kind})",
                 words.join("|")
             ),
             "teams pair",
@@ -730,6 +731,14 @@ impl Reader {
                 alt(&t.tenant_nouns)
             ),
             "tenant count",
+        )?;
+        // "customers (currently 27 of them)".
+        let tenant_paren = re(
+            &format!(
+                r"(?:{})\s*\(\s*(?:currently|about|around|now|today|roughly)?\s*{num_n}(?:\s+of\s+them)?\s*\)",
+                alt(&t.tenant_nouns)
+            ),
+            "tenant paren",
         )?;
         let engineer_count = pat(
             &format!(
@@ -1017,6 +1026,7 @@ impl Reader {
             team_not_after,
             kind_words,
             tenant_count,
+            tenant_paren,
             engineer_count,
             engineer_reverse,
             engineer_generic: re(

@@ -847,3 +847,21 @@ fn accounts_per_team_said_loosely_and_one_per_side() {
         json!({"accounts": "multi"}),
     );
 }
+
+#[test]
+fn tenant_counts_in_parentheses_and_partner_nouns_and_no_thousands_from_kinds() {
+    holds(
+        &[
+            "Our device-fleet customers (currently 27 of them) each get workloads on our platform.",
+            "We publish the games of 27 partner studios; their game servers run on our EKS.",
+        ],
+        json!({"teams": {"external_tenants": 27}}),
+    );
+    // "2 kinds" is not 2,000.
+    lacks(
+        &["we serve 2 kinds of consumers: 10 internal app teams"],
+        "teams.external_tenants",
+    );
+    let got = read("we serve 2 kinds of consumers: 10 internal app teams");
+    assert!(got["teams"].get("external_tenants").is_none(), "read {got}");
+}

@@ -1591,6 +1591,11 @@ impl Reader {
             let t = &text[seg.start..seg.end];
             let asked = match seg.kind {
                 Kind::First | Kind::Wanted => true,
+                // "pain is tickets, want ship service first": an ask inside the pain.
+                Kind::Pain => scan
+                    .cues
+                    .iter()
+                    .any(|c| c.cue == Cue::Want && c.start >= seg.start && c.end <= seg.end),
                 Kind::Prose => {
                     seg.after == Some(Kind::First)
                         || (scan.may(&self.capability_ask, seg) && self.capability_ask.is_match(t))
@@ -1689,7 +1694,9 @@ impl Reader {
                 .trim_start_matches(|c: char| {
                     c == '-' || c == '*' || c == '•' || c == ':' || c.is_whitespace()
                 })
-                .trim_end_matches(|c: char| c == '.' || c == ',' || c == ';' || c.is_whitespace())
+                .trim_end_matches(|c: char| {
+                    matches!(c, '.' | ',' | ';' | '/' | '|') || c.is_whitespace()
+                })
                 .to_string()
         };
         // A pain its own label names ("3. Pain: ...") before one its answer's number names.

@@ -554,7 +554,7 @@ impl Reader {
             label_gate,
             kinds,
             numbered: re(
-                r"^\s*(?:q|#|question\s*)?(?P<n>[1-9](?:\s*[.)]|\s*[:\-])|[a-eA-E]\))\s*",
+                r"^\s*(?:q|#|question\s*)?(?P<n>[1-9](?:\s*[.)]|\s*[:\-—–]|/\s)|[a-eA-E]\))\s*",
                 "numbered",
             )?,
             inline_numbered: re(r"(?:^|\s)\(?(?P<n>[1-9])[.)]\s+", "numbered")?,

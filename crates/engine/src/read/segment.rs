@@ -167,6 +167,43 @@ impl Segmenter {
                 return parts;
             }
         }
+        // Five short answers in the order asked, on one line: "14 teams / manual deploys / ship
+        // svc + scaffold / gha, tf / none" (after an optional "answers in order:").
+        for sep in [" / ", "; ", " | "] {
+            // The words before a colon, if any, must say these are answers ("short answers:").
+            let body = match line.find(':') {
+                Some(i) if line[..i].split_whitespace().count() <= 4 => {
+                    let head = line[..i].to_ascii_lowercase();
+                    if !["answer", "order", "q1", "short", "quick", "tl;dr", "tldr"]
+                        .iter()
+                        .any(|w| head.contains(w))
+                    {
+                        continue;
+                    }
+                    i + 1
+                }
+                _ => 0,
+            };
+            let pieces: Vec<&str> = line[body..].split(sep).collect();
+            // The first answer counts teams.
+            let counts = pieces
+                .first()
+                .is_some_and(|p| p.chars().any(|c| c.is_ascii_digit()));
+            if counts
+                && pieces.len() == self.order.len()
+                && pieces
+                    .iter()
+                    .all(|p| !p.trim().is_empty() && p.split_whitespace().count() <= 10)
+            {
+                let mut at = body;
+                let mut parts = Vec::new();
+                for (k, p) in pieces.iter().enumerate() {
+                    parts.push((k + 1, at));
+                    at += p.len() + sep.len();
+                }
+                return parts;
+            }
+        }
         // A chain "1) x 2) y 3) z" that does not start the line.
         let mut parts = Vec::new();
         let mut want = 1;

@@ -859,3 +859,23 @@ fn tenant_counts_in_parentheses_and_partner_nouns_and_no_thousands_from_kinds() 
     let got = read("we serve 2 kinds of consumers: 10 internal app teams");
     assert!(got["teams"].get("external_tenants").is_none(), "read {got}");
 }
+
+#[test]
+fn five_short_answers_on_one_line_and_an_ask_inside_the_pain() {
+    holds(
+        &[
+            "answers in order: 14 teams / manual deploys via ssh+kubectl / ship svc + scaffold / gha, ecr, tf / none.",
+            "short answers: 14 squads; manual deploys via ssh; ship svc + scaffold; gha, ecr, tf; none",
+        ],
+        json!({"teams": {"app": 14}, "capabilities": ["ship_service", "scaffold_repo"], "constraints": ["none"]}),
+    );
+    // A stack list is not five answers.
+    holds(
+        &["Stack: GitLab CI; Argo CD; Terraform; ECR; Vault"],
+        json!({"stack": {"ci": "GitLab CI", "gitops": "Argo CD", "iac": "Terraform", "registry": "ECR", "secrets": "Vault"}}),
+    );
+    holds(
+        &["Everything else I said stands (11 teams, pain is tickets, want ship service first)"],
+        json!({"capabilities": ["ship_service"]}),
+    );
+}

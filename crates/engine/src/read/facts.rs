@@ -278,7 +278,8 @@ impl Reader {
             }
             kept.push(m);
         }
-        let mut stack: BTreeMap<Category, (usize, String)> = BTreeMap::new();
+        // A tool run today; one said to be the main one beats the others of its category.
+        let mut stack: BTreeMap<Category, (u8, usize, String)> = BTreeMap::new();
         let mut wanted: BTreeMap<Category, (usize, String)> = BTreeMap::new();
         for (mi, m) in kept.iter().enumerate() {
             let Some(seg) = scan
@@ -299,13 +300,22 @@ impl Reader {
             match status {
                 Status::Absent => {}
                 Status::Have => {
-                    stack
-                        .entry(tool.category)
-                        .or_insert((m.tool, tool.name.clone()));
                     // "keep Backstage", "Backstage (serious investment, keep)".
                     let (cs, ce) = scan.clause(seg, m.start);
                     let next = kept.get(mi + 1).map_or(seg.end, |n| n.start.min(seg.end));
                     let after = &text[m.end..next.max(m.end).min(ce.max(m.end))];
+                    // "GitHub Actions (this is the main one now)".
+                    let near = &text[m.end..next.max(m.end).min(m.end + 50).min(text.len())];
+                    let near = near
+                        .get(..near.find(|c| c == '\n').unwrap_or(near.len()))
+                        .unwrap_or("");
+                    let rank = u8::from(self.main_after.is_match(near));
+                    let e = stack
+                        .entry(tool.category)
+                        .or_insert((rank, m.tool, tool.name.clone()));
+                    if rank > e.0 {
+                        *e = (rank, m.tool, tool.name.clone());
+                    }
                     let before = &text[cs.min(m.start)..m.start];
                     if self.investment[0].is_match(before) || self.investment[1].is_match(after) {
                         p.constraints
@@ -325,7 +335,7 @@ impl Reader {
                 }
             }
         }
-        for (c, (_, name)) in stack {
+        for (c, (_, _, name)) in stack {
             p.stack.insert(c, Fact::new(name, source.clone()));
         }
         for (c, (_, name)) in wanted {

@@ -93,6 +93,8 @@ struct SpellingFile {
 struct CuesFile {
     /// Want cues that pick one of several tools considered.
     leaning: Vec<String>,
+    /// Words after a tool run today that make it the main one of its category.
+    main_after: Vec<String>,
     negation_window: usize,
     have: Vec<String>,
     migration_from: Vec<String>,
@@ -336,6 +338,8 @@ pub struct Reader {
     want_after: Regex,
     /// A want cue that picks one of several tools considered ("leaning Argo CD").
     leaning: Regex,
+    /// Words right after a tool run today that make it the main one.
+    main_after: Regex,
     negate_after: Regex,
     migration: Regex,
     migration_done: Regex,
@@ -987,7 +991,12 @@ impl Reader {
             &format!(r"(?:{})\W*$", alt(&f.cues.leaning)),
             "cues.leaning",
         )?;
+        let main_after = re(
+            &format!(r"^[^\n]{{0,30}}?(?:{})", f.cues.main_after.join("|")),
+            "cues.main_after",
+        )?;
         Ok(Reader {
+            main_after,
             leaning,
             speller: spell::Speller::new(&sp.words, &sp.keep, sp.min_len),
             segmenter,

@@ -879,3 +879,18 @@ fn five_short_answers_on_one_line_and_an_ask_inside_the_pain() {
         json!({"capabilities": ["ship_service"]}),
     );
 }
+
+#[test]
+fn the_main_tool_of_a_category_and_a_tool_switched_off() {
+    holds(
+        &[
+            "heres our stack: jenkins (legacy, hate it), github actions (new stuff, this is the main one now), terraform",
+            "Running: Jenkins, GitHub Actions (main), Terraform",
+        ],
+        json!({"stack": {"ci": "GitHub Actions", "iac": "Terraform"}}),
+    );
+    holds(
+        &["In 2023 we moved CI to GitHub Actions and Jenkins is now fully switched off."],
+        json!({"stack": {"ci": "GitHub Actions"}}),
+    );
+}

@@ -307,7 +307,7 @@ impl Reader {
                     // "GitHub Actions (this is the main one now)".
                     let near = &text[m.end..next.max(m.end).min(m.end + 50).min(text.len())];
                     let near = near
-                        .get(..near.find(|c| c == '\n').unwrap_or(near.len()))
+                        .get(..near.find('\n').unwrap_or(near.len()))
                         .unwrap_or("");
                     let rank = u8::from(self.main_after.is_match(near));
                     let e = stack

@@ -305,7 +305,11 @@ impl Reader {
                     let next = kept.get(mi + 1).map_or(seg.end, |n| n.start.min(seg.end));
                     let after = &text[m.end..next.max(m.end).min(ce.max(m.end))];
                     // "GitHub Actions (this is the main one now)".
-                    let near = &text[m.end..next.max(m.end).min(m.end + 50).min(text.len())];
+                    let mut to = next.max(m.end).min(m.end + 50).min(text.len());
+                    while !text.is_char_boundary(to) {
+                        to -= 1;
+                    }
+                    let near = &text[m.end..to.max(m.end)];
                     let near = near
                         .get(..near.find('\n').unwrap_or(near.len()))
                         .unwrap_or("");

@@ -894,3 +894,20 @@ fn the_main_tool_of_a_category_and_a_tool_switched_off() {
         json!({"stack": {"ci": "GitHub Actions"}}),
     );
 }
+
+/// Every corpus message, with multi-byte characters put in at many places, reads without a panic
+/// (the reader slices text around matches and must stay on character boundaries).
+#[test]
+fn multibyte_text_anywhere_never_panics() {
+    let corpus = include_str!("../../../../tests/corpus/phase1.jsonl");
+    let r = reader();
+    for line in corpus.lines().filter(|l| l.starts_with('{')) {
+        let v: Value = serde_json::from_str(line).expect("corpus line");
+        let text = v["text"].as_str().unwrap_or_default();
+        let cuts: Vec<usize> = text.char_indices().map(|(i, _)| i).step_by(50).collect();
+        for at in cuts {
+            let mixed = format!("{}é—😀ü{}", &text[..at], &text[at..]);
+            let _ = r.read(&mixed, &Source::Message);
+        }
+    }
+}

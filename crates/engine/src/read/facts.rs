@@ -453,6 +453,13 @@ impl Reader {
                 }
                 continue;
             }
+            // A cue inside a parenthesis closed before the mention belongs to what the
+            // parenthesis follows: "Backstage (pilot), Argo CD" does not make Argo CD wanted.
+            if text[c.end..m.start].contains(')')
+                && text[prev_tool_end.min(c.start)..c.start].contains('(')
+            {
+                continue;
+            }
             // A migration ("moving to GitHub Actions") names one new tool: it does not reach
             // across it to the tools listed after it.
             if c.cue == Cue::Want

@@ -911,3 +911,18 @@ fn multibyte_text_anywhere_never_panics() {
         }
     }
 }
+
+#[test]
+fn a_cue_in_parentheses_stays_with_its_tool_and_a_pilot_is_run() {
+    holds(
+        &[
+            "stack: Backstage (pilot, 3 teams use it), Argo CD, Jenkins, Terraform",
+            "- backstage (pilot), argocd, jenkins, tf",
+        ],
+        json!({"stack": {"portal": "Backstage", "gitops": "Argo CD", "ci": "Jenkins", "iac": "Terraform"}}),
+    );
+    holds(
+        &["we run Jenkins, Terraform, Spinnaker (want to get off it), ECR"],
+        json!({"stack": {"ci": "Jenkins", "iac": "Terraform", "registry": "ECR"}}),
+    );
+}

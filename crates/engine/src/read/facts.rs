@@ -386,7 +386,8 @@ impl Reader {
             return true;
         }
         let capital = text[m.start..].starts_with(|c: char| c.is_uppercase());
-        let sentence_start = text[seg.start..m.start].trim().is_empty();
+        // (A labelled answer's first word is not a sentence start: "Want: Port, Argo CD".)
+        let sentence_start = seg.kind != Kind::First && text[seg.start..m.start].trim().is_empty();
         if capital && !sentence_start {
             return true;
         }
@@ -397,8 +398,14 @@ impl Reader {
             return true;
         }
         // In a list of tools ("flux, port and crossplane").
+        // (A parenthesis after a tool does not break the list: "Port (evaluating), Argo CD".)
         let listed = |a: usize, b: usize| {
-            let gap = text[a..b].trim();
+            let mut gap = text[a..b].trim();
+            if gap.starts_with('(') {
+                if let Some(close) = gap.find(')') {
+                    gap = gap[close + 1..].trim();
+                }
+            }
             matches!(gap, "," | "/" | "+" | "&" | "and" | "or" | ", and" | ", or")
         };
         (i > 0 && ms[i - 1].end <= m.start && listed(ms[i - 1].end, m.start))

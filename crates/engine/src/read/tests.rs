@@ -926,3 +926,27 @@ fn a_cue_in_parentheses_stays_with_its_tool_and_a_pilot_is_run() {
         json!({"stack": {"ci": "Jenkins", "iac": "Terraform", "registry": "ECR"}}),
     );
 }
+
+#[test]
+fn more_ways_to_consider_a_tool() {
+    holds(
+        &["No GitOps yet but we've been reading about Flux."],
+        json!({"wanted": {"gitops": "Flux"}}),
+    );
+    holds(
+        &["We've looked at Kargo for promotion but haven't started."],
+        json!({"wanted": {"promotion": "Kargo"}}),
+    );
+    holds(
+        &["no portal yet but we're lookin at Port"],
+        json!({"wanted": {"portal": "Port"}}),
+    );
+    holds(
+        &["We're moving to GitOps and I'd like Argo CD + Argo Rollouts for canaries."],
+        json!({"wanted": {"gitops": "Argo CD", "progressive_delivery": "Argo Rollouts"}}),
+    );
+    holds(
+        &["Want: Port (evaluating), Argo CD"],
+        json!({"wanted": {"gitops": "Argo CD", "portal": "Port"}}),
+    );
+}

@@ -209,7 +209,8 @@ impl Cx<'_> {
                     plan_eng.inputs.remove(s);
                 }
             }
-            let plan = Plan::build(k, &plan_eng, spec);
+            // The gate shows only the paths and the conflicts: not the whole plan.
+            let plan = Plan::gate(k, &plan_eng, spec);
             msg.push_str(&render::phase1_gate(
                 k,
                 &plan,

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::router::ModeSpec;
 use super::state::{Engagement, Slot, Source};
-use crate::knowledge::{fill, guard, Component, Knowledge, PathSpec, Row, Shaping};
+use crate::knowledge::{fill, guard, Component, Knowledge, Override, PathSpec, Row, Shaping};
 use crate::profile::{
     AccountModel, Capability, Category, Constraint, Fact, Profile, TeamKind, Tenancy,
 };
@@ -863,6 +863,149 @@ fn parse_weeks(s: &str) -> Option<(u32, u32, String)> {
     Some((a, b, s[rest_start..].to_string()))
 }
 
+/// What the Phase 1 gate shows of a plan: the golden paths in scope (each with the answers it
+/// serves), the AI/ML paths' names, and the conflicts' words filled in. [`Plan::gate`] gives what
+/// [`Plan::build`] followed by [`Plan::gate_view`] gives, without building the rest of the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GateView {
+    /// The golden paths in scope: name, and the capability labels mapped onto it.
+    pub paths: Vec<(String, Vec<String>)>,
+    /// The AI/ML paths' names.
+    pub ml_paths: Vec<String>,
+    /// The conflict lines, filled in.
+    pub conflicts: Vec<String>,
+}
+
+/// The override of a row the facts fire, if any (else the row's default holds).
+fn fired<'r>(row: &'r Row, facts: &Facts) -> Option<&'r Override> {
+    row.overrides.iter().find(|o| {
+        (!o.any.is_empty() && o.any.iter().any(|f| facts.has(f)))
+            || (!o.all.is_empty() && o.all.iter().all(|f| facts.has(f)))
+    })
+}
+
+/// The option a row chooses.
+fn option_of<'r>(row: &'r Row, facts: &Facts) -> &'r str {
+    fired(row, facts).map_or(row.default.as_str(), |o| o.option.as_str())
+}
+
+/// The conflicts that stand: a constraint that holds against an option that is chosen.
+fn conflicts_of(k: &Knowledge, facts: &Facts, chosen: &BTreeSet<&str>) -> Vec<Conflict> {
+    k.conflicts
+        .iter()
+        .filter(|c| {
+            facts.has(&c.constraint) && c.options.iter().any(|o| chosen.contains(o.as_str()))
+        })
+        .map(|c| Conflict {
+            id: c.id.clone(),
+            text: k.conflict_text.get(&c.id).cloned().unwrap_or_default(),
+            item: c.item,
+        })
+        .collect()
+}
+
+/// The AI/ML paths, when the AI/ML row is on: only those for the consumer teams named.
+fn ml_paths_of<'k>(k: &'k Knowledge, facts: &Facts, chosen: &BTreeSet<&str>) -> Vec<&'k PathSpec> {
+    if !chosen.contains("aiml_on") {
+        return Vec::new();
+    }
+    k.ml_paths
+        .iter()
+        .filter(|p| p.consumers.is_empty() || p.consumers.iter().any(|c| facts.has(c)))
+        .collect()
+}
+
+/// The AI/ML row's tool when it is on and has paths: the short names of the paths the team gets.
+fn ml_tool(k: &Knowledge, ml_paths: &[&PathSpec]) -> Option<String> {
+    let shorts: Vec<&str> = ml_paths
+        .iter()
+        .map(|p| {
+            k.ml_paths
+                .iter()
+                .find(|m| m.id == p.id)
+                .map(|m| m.short.as_str())
+                .filter(|s| !s.is_empty())
+                .unwrap_or(p.name.as_str())
+        })
+        .collect();
+    (!shorts.is_empty()).then(|| format!("on: {}", shorts.join(", ")))
+}
+
+/// The first capabilities, as (fact, label): the Phase 1 items, then the profile's.
+fn capabilities_of(k: &Knowledge, eng: &Engagement, profile: &Profile) -> Vec<(String, String)> {
+    let mut caps: Vec<(String, String)> = eng
+        .items(Slot::FirstCapabilities)
+        .iter()
+        .map(|i| (i.key.clone(), i.label.clone()))
+        .collect();
+    // The profile keeps capabilities unordered: an organisation whose consumers are mostly ML or
+    // data teams starts with the ML job, others in the order of the Capability enum.
+    // (ML or data teams said to stay off the platform do not lead.)
+    let ml_led = {
+        let n = |k: TeamKind| profile.teams.get(&k).map_or(0, |f| f.value);
+        let out = profile.ml_data_consumers.as_ref().is_some_and(|f| !f.value);
+        !out && n(TeamKind::Ml) + n(TeamKind::Data) > n(TeamKind::App)
+    };
+    let mut ordered: Vec<Capability> = profile.capabilities.keys().copied().collect();
+    if ml_led {
+        ordered.sort_by_key(|c| *c != Capability::MlJob);
+    }
+    for c in &ordered {
+        let fact = match c {
+            Capability::Environment => "cap:provision_env".to_string(),
+            other => format!("cap:{}", other.id()),
+        };
+        if !caps.iter().any(|(f, _)| *f == fact) {
+            caps.push((fact, capability_label(Some(k), *c)));
+        }
+    }
+    caps
+}
+
+/// The golden paths in scope, each with the capability labels mapped onto it, and the labels no
+/// path serves.
+type InScope<'k> = (Vec<(&'k PathSpec, Vec<String>)>, Vec<String>);
+
+/// Golden paths: each first capability maps onto the paths that serve it.
+fn paths_in_scope<'k>(
+    k: &'k Knowledge,
+    caps: &[(String, String)],
+    ml_paths: &[&PathSpec],
+) -> InScope<'k> {
+    let mut serves: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut unmapped = Vec::new();
+    for (key, label) in caps {
+        let targets: Vec<&PathSpec> = k
+            .paths
+            .iter()
+            .filter(|p| p.capabilities.contains(key))
+            .collect();
+        let on_ml = ml_paths.iter().any(|p| p.capabilities.contains(key));
+        if targets.is_empty() && !on_ml {
+            unmapped.push(label.clone());
+        }
+        for p in targets {
+            serves.entry(p.id.as_str()).or_default().push(label.clone());
+        }
+    }
+    let mut paths: Vec<(&PathSpec, Vec<String>)> = k
+        .paths
+        .iter()
+        .filter(|p| serves.contains_key(p.id.as_str()))
+        .map(|p| (p, serves.get(p.id.as_str()).cloned().unwrap_or_default()))
+        .collect();
+    if paths.is_empty() {
+        // Nothing chosen yet (or only ML jobs): the app paths are where every platform starts.
+        paths = k
+            .paths
+            .iter()
+            .filter(|p| p.id == "onboard_app" || p.id == "ship_safely")
+            .map(|p| (p, vec![]))
+            .collect();
+    }
+    (paths, unmapped)
+}
+
 impl Plan {
     /// Builds the plan.
     pub fn build(k: &Knowledge, eng: &Engagement, spec: &ModeSpec) -> Plan {
@@ -876,45 +1019,18 @@ impl Plan {
             .map(|d| d.option.clone())
             .collect();
         let chosen: BTreeSet<&str> = options.iter().map(String::as_str).collect();
-        let conflict_items: Vec<Conflict> = k
-            .conflicts
-            .iter()
-            .filter(|c| {
-                facts.has(&c.constraint) && c.options.iter().any(|o| chosen.contains(o.as_str()))
-            })
-            .map(|c| Conflict {
-                id: c.id.clone(),
-                text: k.conflict_text.get(&c.id).cloned().unwrap_or_default(),
-                item: c.item,
-            })
-            .collect();
+        let conflict_items = conflicts_of(k, &facts, &chosen);
         let conflicts = conflict_items.iter().map(|c| c.text.clone()).collect();
-        let ml_on = chosen.contains("aiml_on");
         // AI/ML paths: only those for the ML / data consumer teams named (the AI/ML mode implies ML).
-        let ml_paths: Vec<Path> = if ml_on {
-            k.ml_paths
-                .iter()
-                .filter(|p| p.consumers.is_empty() || p.consumers.iter().any(|c| facts.has(c)))
-                .map(|p| resolve_path(p, &chosen, &facts))
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let ml_specs = ml_paths_of(k, &facts, &chosen);
+        let ml_paths: Vec<Path> = ml_specs
+            .iter()
+            .map(|p| resolve_path(p, &chosen, &facts))
+            .collect();
         // The AI/ML row names the paths this team actually gets.
         if let Some(d) = decisions.iter_mut().find(|d| d.option == "aiml_on") {
-            let shorts: Vec<&str> = ml_paths
-                .iter()
-                .map(|p| {
-                    k.ml_paths
-                        .iter()
-                        .find(|m| m.id == p.id)
-                        .map(|m| m.short.as_str())
-                        .filter(|s| !s.is_empty())
-                        .unwrap_or(p.name.as_str())
-                })
-                .collect();
-            if !shorts.is_empty() {
-                d.tool = format!("on: {}", shorts.join(", "));
+            if let Some(tool) = ml_tool(k, &ml_specs) {
+                d.tool = tool;
             }
         }
         let mut vars: Vec<(&'static str, String)> = crate::knowledge::ROW_IDS
@@ -923,69 +1039,15 @@ impl Plan {
             .map(|(id, d)| (*id, d.tool.clone()))
             .collect();
         vars.extend(profile_vars(k, &profile));
-        // Golden paths: each first capability maps onto the paths that serve it.
-        let mut caps: Vec<(String, String)> = eng
-            .items(Slot::FirstCapabilities)
-            .iter()
-            .map(|i| (i.key.clone(), i.label.clone()))
-            .collect();
-        // The profile keeps capabilities unordered: an organisation whose consumers are mostly ML or
-        // data teams starts with the ML job, others in the order of the Capability enum.
-        let ml_led = {
-            let n = |k: TeamKind| profile.teams.get(&k).map_or(0, |f| f.value);
-            let out = profile.ml_data_consumers.as_ref().is_some_and(|f| !f.value);
-            !out && n(TeamKind::Ml) + n(TeamKind::Data) > n(TeamKind::App)
-        };
-        let mut ordered: Vec<Capability> = profile.capabilities.keys().copied().collect();
-        if ml_led {
-            ordered.sort_by_key(|c| *c != Capability::MlJob);
-        }
-        for c in &ordered {
-            let fact = match c {
-                Capability::Environment => "cap:provision_env".to_string(),
-                other => format!("cap:{}", other.id()),
-            };
-            if !caps.iter().any(|(f, _)| *f == fact) {
-                caps.push((fact, capability_label(Some(k), *c)));
-            }
-        }
-        let mut serves: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-        let mut unmapped = Vec::new();
-        for (key, label) in &caps {
-            let targets: Vec<&PathSpec> = k
-                .paths
-                .iter()
-                .filter(|p| p.capabilities.contains(key))
-                .collect();
-            let on_ml = ml_paths.iter().any(|p| p.capabilities.contains(key));
-            if targets.is_empty() && !on_ml {
-                unmapped.push(label.clone());
-            }
-            for p in targets {
-                serves.entry(p.id.as_str()).or_default().push(label.clone());
-            }
-        }
-        let mut paths: Vec<PlannedPath> = k
-            .paths
-            .iter()
-            .filter(|p| serves.contains_key(p.id.as_str()))
-            .map(|p| PlannedPath {
+        let caps = capabilities_of(k, eng, &profile);
+        let (in_scope, unmapped) = paths_in_scope(k, &caps, &ml_specs);
+        let paths: Vec<PlannedPath> = in_scope
+            .into_iter()
+            .map(|(p, serves)| PlannedPath {
                 spec: resolve_path(p, &chosen, &facts),
-                serves: serves.get(p.id.as_str()).cloned().unwrap_or_default(),
+                serves,
             })
             .collect();
-        if paths.is_empty() {
-            // Nothing chosen yet (or only ML jobs): the app paths are where every platform starts.
-            paths = k
-                .paths
-                .iter()
-                .filter(|p| p.id == "onboard_app" || p.id == "ship_safely")
-                .map(|p| PlannedPath {
-                    spec: resolve_path(p, &chosen, &facts),
-                    serves: vec![],
-                })
-                .collect();
-        }
         let applies = |wo: &[String], uo: &[String], wf: &[String], uf: &[String]| {
             guard(wo, uo, wf, uf, |o| chosen.contains(o), |f| facts.has(f))
         };
@@ -1115,6 +1177,75 @@ impl Plan {
             size,
             vars,
             facts,
+        }
+    }
+
+    /// What the Phase 1 gate shows of this plan ([`GateView`]).
+    pub fn gate_view(&self) -> GateView {
+        GateView {
+            paths: self
+                .paths
+                .iter()
+                .map(|p| (p.spec.name.clone(), p.serves.clone()))
+                .collect(),
+            ml_paths: self.ml_paths.iter().map(|p| p.name.clone()).collect(),
+            conflicts: self.conflicts.iter().map(|c| self.fill(c)).collect(),
+        }
+    }
+
+    /// What the Phase 1 gate shows of the plan, computing only that: the option each row chooses
+    /// (not its words), the conflicts, and the paths the capabilities map onto. Equal to
+    /// `Plan::build(k, eng, spec).gate_view()`, at a fraction of the cost.
+    pub fn gate(k: &Knowledge, eng: &Engagement, spec: &ModeSpec) -> GateView {
+        let profile = effective_profile(eng);
+        // The same facts as the whole plan's: only their labels, which the gate does not show,
+        // are left out.
+        let facts = Facts::from_profile(eng, &profile, spec, None);
+        let rows: Vec<&str> = k.rows.iter().map(|r| option_of(r, &facts)).collect();
+        let chosen: BTreeSet<&str> = rows
+            .iter()
+            .copied()
+            .chain(k.support.iter().map(|r| option_of(r, &facts)))
+            .collect();
+        let conflict_items = conflicts_of(k, &facts, &chosen);
+        let ml_specs = ml_paths_of(k, &facts, &chosen);
+        let conflicts = if conflict_items.is_empty() {
+            Vec::new()
+        } else {
+            // The conflicts' words name the chosen tools: the plan's placeholders.
+            let ml = ml_tool(k, &ml_specs);
+            let aiml = rows.iter().position(|o| *o == "aiml_on");
+            let mut vars: Vec<(&'static str, String)> = crate::knowledge::ROW_IDS
+                .iter()
+                .zip(&rows)
+                .enumerate()
+                .map(|(i, (id, option))| {
+                    let tool = match &ml {
+                        Some(t) if aiml == Some(i) => t.clone(),
+                        _ => k
+                            .option(option)
+                            .map(|w| w.tool.clone())
+                            .unwrap_or_else(|| option.to_string()),
+                    };
+                    (*id, tool)
+                })
+                .collect();
+            vars.extend(profile_vars(k, &profile));
+            let vars: Vec<(&str, &str)> = vars.iter().map(|(a, b)| (*a, b.as_str())).collect();
+            conflict_items
+                .iter()
+                .map(|c| fill(&c.text, &vars))
+                .collect()
+        };
+        let caps = capabilities_of(k, eng, &profile);
+        let (paths, _) = paths_in_scope(k, &caps, &ml_specs);
+        GateView {
+            paths: paths
+                .into_iter()
+                .map(|(p, serves)| (p.name.clone(), serves))
+                .collect(),
+            ml_paths: ml_specs.iter().map(|p| p.name.clone()).collect(),
+            conflicts,
         }
     }
 
@@ -1745,10 +1876,7 @@ pub fn decide(k: &Knowledge, facts: &Facts) -> Vec<Decision> {
 fn decide_rows(k: &Knowledge, rows: &[Row], facts: &Facts) -> Vec<Decision> {
     rows.iter()
         .map(|row| {
-            let hit = row.overrides.iter().find(|o| {
-                (!o.any.is_empty() && o.any.iter().any(|f| facts.has(f)))
-                    || (!o.all.is_empty() && o.all.iter().all(|f| facts.has(f)))
-            });
+            let hit = fired(row, facts);
             let (option, reason, kept, replaced, because) = match hit {
                 Some(o) => {
                     let fired: Vec<&String> = o

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::plan::{Checklist, Decision, Plan};
+use super::plan::{Checklist, Decision, GateView, Plan};
 use super::router::ModeSpec;
 use super::state::{Engagement, Slot};
 use super::text::{echo, pack, DISCORD_LIMIT};
@@ -82,21 +82,21 @@ pub fn questions(k: &Knowledge, missing: &[Slot]) -> String {
 /// pain), each value with its source.
 pub fn phase1_gate(
     k: &Knowledge,
-    plan: &Plan,
+    plan: &GateView,
     eng: &Engagement,
     views: &BTreeMap<Slot, InputView>,
 ) -> String {
     let paths: Vec<String> = plan
         .paths
         .iter()
-        .map(|p| {
-            if p.serves.is_empty() {
-                p.spec.name.clone()
+        .map(|(name, serves)| {
+            if serves.is_empty() {
+                name.clone()
             } else {
-                format!("{} (for {})", p.spec.name, echo(&p.serves.join(", ")))
+                format!("{name} (for {})", echo(&serves.join(", ")))
             }
         })
-        .chain(plan.ml_paths.iter().map(|p| p.name.clone()))
+        .chain(plan.ml_paths.iter().cloned())
         .collect();
     // Each input as a view of the typed profile, else what else was recognised.
     let list = |slot: Slot| {
@@ -133,7 +133,7 @@ pub fn phase1_gate(
         String::new()
     };
     // A choice that already clashes with a constraint is named here, with what would resolve it.
-    let clash = conflicts_block(k, plan);
+    let clash = conflict_lines(k, &plan.conflicts);
     let clash = if clash.is_empty() {
         String::new()
     } else {
@@ -189,12 +189,18 @@ fn row_line(k: &Knowledge, plan: &Plan, d: &Decision) -> String {
 }
 
 fn conflicts_block(k: &Knowledge, plan: &Plan) -> String {
-    if plan.conflicts.is_empty() {
+    let filled: Vec<String> = plan.conflicts.iter().map(|c| plan.fill(c)).collect();
+    conflict_lines(k, &filled)
+}
+
+/// The conflicts block from conflict lines already filled in (empty when there are none).
+fn conflict_lines(k: &Knowledge, conflicts: &[String]) -> String {
+    if conflicts.is_empty() {
         return String::new();
     }
     let mut s = format!("**{}**\n", k.ui("heading.conflicts"));
-    for c in &plan.conflicts {
-        let _ = writeln!(s, "{}", w(k, "line.conflict", &[("text", &plan.fill(c))]));
+    for c in conflicts {
+        let _ = writeln!(s, "{}", w(k, "line.conflict", &[("text", c)]));
     }
     s.push('\n');
     s

@@ -617,3 +617,59 @@ fn a_later_phase_contradicting_a_kept_tool_fails_its_checklist_item() {
         .contains("Every cluster runs EKS Auto Mode."));
     assert!(c.items[2].evidence.contains("Karpenter"));
 }
+
+/// The Phase 1 gate computes only what it shows of the plan ([`Plan::gate`]): for every message of
+/// the Phase 1 corpus (read by the reader and the item extractor, as a Phase 1 answer is) and every
+/// organisation above, in every mode, it equals what the whole plan shows.
+#[test]
+fn the_phase1_gate_shows_what_the_whole_plan_would() {
+    let e = pavebot_engine::Engine::embedded().expect("the project's data loads");
+    // Every placeholder a conflict's words may hold, so that the gate's filling is compared too.
+    let mut k = e.knowledge().clone();
+    let every: Vec<String> = pavebot_engine::knowledge::ROW_IDS
+        .iter()
+        .chain(&pavebot_engine::knowledge::PROFILE_VARS)
+        .map(|v| format!("{v}: {{{v}}}"))
+        .collect();
+    for text in k.conflict_text.values_mut() {
+        text.push_str(&every.join("; "));
+    }
+    let k = &k;
+    let mut engagements: Vec<Engagement> = orgs()
+        .iter()
+        .map(|(_, o)| engagement(o.profile()))
+        .collect();
+    for line in include_str!("../../../tests/corpus/phase1.jsonl").lines() {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let Some(text) = v["text"].as_str() else {
+            continue;
+        };
+        let mut eng = engagement(e.reader().read(text, &Source::Message));
+        let hits = e.extractor().extract(text, &[]);
+        pavebot_engine::extract::apply(&mut eng.inputs, &hits, &Source::Message);
+        engagements.push(eng.clone());
+        // The items alone (a profile the reader left empty) and the profile alone.
+        eng.profile = Profile::default();
+        engagements.push(eng);
+        let mut eng = engagement(e.reader().read(text, &Source::Message));
+        eng.inputs.clear();
+        engagements.push(eng);
+    }
+    let (mut conflicts, mut ml, mut serving, mut cases) = (0, 0, 0, 0);
+    for eng in &engagements {
+        for spec in e.router().specs() {
+            let whole = Plan::build(k, eng, spec).gate_view();
+            let gate = Plan::gate(k, eng, spec);
+            assert_eq!(gate, whole, "{:?} {:?}", spec.mode, eng.profile);
+            cases += 1;
+            conflicts += usize::from(!gate.conflicts.is_empty());
+            ml += usize::from(!gate.ml_paths.is_empty());
+            serving += usize::from(gate.paths.iter().any(|(_, s)| !s.is_empty()));
+        }
+    }
+    println!("gate vs whole plan: {cases} cases, {conflicts} with conflicts, {ml} with AI/ML paths, {serving} with served paths");
+    // The comparison covers conflicts, AI/ML paths and paths serving named capabilities.
+    assert!(conflicts > 50 && ml > 50 && serving > 50, "{cases} cases: {conflicts} with conflicts, {ml} with AI/ML paths, {serving} with served paths");
+}

@@ -3,6 +3,7 @@
 //! await the reaction after the mode's last phase). What a mode does is read from its
 //! [`ModeSpec`](crate::router::ModeSpec) (`config/routing.toml`), never special-cased here.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::inputs::diff;
@@ -202,14 +203,24 @@ impl Cx<'_> {
         }
         if missing.is_empty() {
             let spec = self.e.spec(eng.mode);
-            let mut plan_eng = eng.clone();
-            // Slots a scoped mode does not ask stay as the user gave them; defaults fill the rest.
-            for s in Slot::ALL.iter().filter(|s| !spec.inputs.contains(s)) {
-                if !plan_eng.knows(*s) {
-                    plan_eng.inputs.remove(s);
+            // Slots a scoped mode does not ask stay as the user gave them; defaults fill the rest
+            // (the engagement is copied only when there is such a slot to take out).
+            let drop: Vec<Slot> = Slot::ALL
+                .into_iter()
+                .filter(|s| !spec.inputs.contains(s) && !eng.knows(*s))
+                .filter(|s| eng.inputs.contains_key(s))
+                .collect();
+            let plan_eng = if drop.is_empty() {
+                Cow::Borrowed(eng)
+            } else {
+                let mut copy = eng.clone();
+                for s in &drop {
+                    copy.inputs.remove(s);
                 }
-            }
-            let plan = Plan::build(k, &plan_eng, spec);
+                Cow::Owned(copy)
+            };
+            // The gate shows only the paths and the conflicts: not the whole plan.
+            let plan = Plan::gate(k, &plan_eng, spec);
             msg.push_str(&render::phase1_gate(
                 k,
                 &plan,

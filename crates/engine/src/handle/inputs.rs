@@ -85,8 +85,16 @@ fn relabel(text: &str, asked: &[Slot]) -> String {
 }
 
 /// The profile facts that no Phase 1 input shows, as diff lines (`environments: dev → prod`), each
-/// under the input it belongs to.
-fn hidden_changes(before: &Profile, after: &Profile) -> Vec<(&'static str, Change)> {
+/// under the input it belongs to. Only the inputs other than `shown` (whose lines already say what changed) are looked at: when
+/// every input is shown there is nothing to compare.
+fn hidden_changes(
+    before: &Profile,
+    after: &Profile,
+    shown: &[Slot],
+) -> Vec<(&'static str, Change)> {
+    if Slot::ALL.iter().all(|s| shown.contains(s)) {
+        return vec![];
+    }
     let (b, _) = before.contract();
     let (a, _) = after.contract();
     let show = |v: Option<&Value>, arrow: &str| -> Vec<String> {
@@ -128,6 +136,7 @@ fn hidden_changes(before: &Profile, after: &Profile) -> Vec<(&'static str, Chang
         ("hide_kubernetes", Slot::Constraints, ", "),
     ]
     .into_iter()
+    .filter(|(_, slot, _)| !shown.contains(slot))
     .filter(|(key, _, _)| b.get(*key) != a.get(*key))
     .map(|(key, slot, arrow)| {
         let label = |v: Vec<String>| {
@@ -316,16 +325,15 @@ impl Cx<'_> {
                 changes.push(c);
             }
         }
-        let after = self.eng().map(|e| e.profile.clone()).unwrap_or_default();
-        if after != profile_before {
+        let after = self.eng().map(|e| &e.profile);
+        if let Some(after) = after.filter(|a| **a != profile_before) {
             // Facts the restatement does not show (environments, accounts, tenancy, clusters,
             // wanted tools while the input they belong to is unknown) still change the plan: each
             // changed one is a line of the diff, unless its input's line changed and says it.
             let shown: Vec<Slot> = changes.iter().map(|c| c.slot).collect();
             changes.extend(
-                hidden_changes(&profile_before, &after)
+                hidden_changes(&profile_before, after, &shown)
                     .into_iter()
-                    .filter(|(_, c)| !shown.contains(&c.slot))
                     .map(|(_, c)| c),
             );
         }

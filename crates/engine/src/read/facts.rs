@@ -597,7 +597,7 @@ impl Reader {
         let mut cl_dim: Option<(u32, String)> = None;
         // Nouns the message says its tenants are ("tenants = hospitals"): they count tenants too.
         let aliases = &scan.aliases;
-        for (si, seg) in scan.segs.iter().enumerate() {
+        for seg in &scan.segs {
             let t = &text[seg.start..seg.end];
             let mut covered: Vec<(usize, usize)> = Vec::new();
             // "the ML research group (two teams)".
@@ -745,8 +745,12 @@ impl Reader {
             for c in when(scan.may(&self.tenant_count, seg), || {
                 self.tenant_count.captures_iter(t)
             })
-            .chain(self.tenant_paren.captures_iter(t))
-            {
+            .chain(
+                t.contains('(')
+                    .then(|| self.tenant_paren.captures_iter(t))
+                    .into_iter()
+                    .flatten(),
+            ) {
                 let all = c.get(0).expect("match");
                 if covered
                     .iter()
@@ -975,7 +979,11 @@ impl Reader {
                 }
             }
             // "eks x3", "3 EKS: dev, qa, prd".
-            for re in &self.cluster_eks {
+            let eks = t
+                .as_bytes()
+                .windows(3)
+                .any(|w| w.eq_ignore_ascii_case(b"eks"));
+            for re in self.cluster_eks.iter().filter(|_| eks) {
                 if let Some(n) = re.captures(t).and_then(|c| self.number(&c["n"])) {
                     keep_max(&mut cl_plain, n);
                 }
@@ -1049,37 +1057,14 @@ impl Reader {
                     ml_data = Some(true);
                 }
             }
-            // "1 data team, but they're on Databricks and won't be on this platform".
-            let mentions = |t: &str| {
-                self.ml_data.is_match(t)
-                    || t.split(|c: char| !c.is_alphanumeric() && c != '/')
-                        .any(|w| {
-                            self.kind_of(w)
-                                .is_some_and(|k| matches!(k, TeamKind::Ml | TeamKind::Data))
-                        })
-            };
-            let here = mentions(t);
-            let before = si
-                .checked_sub(1)
-                .map(|j| &text[scan.segs[j].start..scan.segs[j].end])
-                .is_some_and(|pt| mentions(pt) && self.ml_previous.is_match(t));
-            if here || before {
-                if self.ml_excluded.is_match(t) {
-                    ml_out = true;
-                } else if self.ml_included.is_match(t) {
-                    ml_in = true;
-                }
-            }
-            if self.hide_no.is_match(t) {
-                hide_no = true;
-            }
             let hide_at = scan.may(&self.hide_kubernetes, seg);
             if let Some(m) = hide_at.then(|| self.hide_kubernetes.find(t)).flatten() {
                 if !scan.negated(seg, seg.start + m.start(), 3) {
                     hide = Some(true);
                 }
             } else if (self.hide_objects.is_match(t) && self.hide_distance.is_match(t))
-                || (self.hide_who.is_match(t)
+                || (self.hide_strong.is_match(t)
+                    && self.hide_who.is_match(t)
                     && self.hide_strong.find_iter(t).any(|m| {
                         let mut from = m.start().saturating_sub(60);
                         while !t.is_char_boundary(from) {
@@ -1103,8 +1088,45 @@ impl Reader {
         {
             ml_data = Some(true);
         }
+        // "1 data team, but they're on Databricks and won't be on this platform": only looked for
+        // when ML or data teams would otherwise be consumers.
+        if ml_data == Some(true) {
+            let mentions = |t: &str| {
+                self.ml_data.is_match(t)
+                    || t.split(|c: char| !c.is_alphanumeric() && c != '/')
+                        .any(|w| {
+                            self.kind_of(w)
+                                .is_some_and(|k| matches!(k, TeamKind::Ml | TeamKind::Data))
+                        })
+            };
+            for (si, seg) in scan.segs.iter().enumerate() {
+                let t = &text[seg.start..seg.end];
+                let out = self.ml_excluded.is_match(t);
+                if out || self.ml_included.is_match(t) {
+                    let here = mentions(t);
+                    let before = si
+                        .checked_sub(1)
+                        .map(|j| &text[scan.segs[j].start..scan.segs[j].end])
+                        .is_some_and(|pt| self.ml_previous.is_match(t) && mentions(pt));
+                    if here || before {
+                        if out {
+                            ml_out = true;
+                        } else {
+                            ml_in = true;
+                        }
+                    }
+                }
+            }
+        }
         if ml_out && !ml_in {
             ml_data = Some(false);
+        }
+        // "devs are fine with k8s, no need to hide it": only looked for when hiding was read.
+        if hide == Some(true) {
+            hide_no = scan
+                .segs
+                .iter()
+                .any(|seg| self.hide_no.is_match(&text[seg.start..seg.end]));
         }
         for (k, n) in teams {
             if n > 0 {
@@ -1573,6 +1595,16 @@ impl Reader {
             if scan.may(&self.nothing_constraints, seg) && self.nothing_constraints.is_match(t) {
                 none = true;
             }
+            // "data ... must stay in Malta", "separate accounts ... are required".
+            for n in &self.near {
+                if let super::NearFact::Constraint(c) = n.is {
+                    if let Some(at) = n.find(t) {
+                        if !scan.negated(seg, seg.start + at, 2) {
+                            p.constraints.insert(c, source.clone());
+                        }
+                    }
+                }
+            }
             for (c, re) in &self.constraints {
                 for m in when(scan.may(re, seg), || re.find_iter(t)) {
                     if scan.negated(seg, seg.start + m.start(), 2) {
@@ -1701,6 +1733,15 @@ impl Reader {
                             .any(|m| !scan.negated(seg, seg.start + at + m.start(), 2))
                         {
                             p.capabilities.insert(*cap, source.clone());
+                        }
+                    }
+                }
+            }
+            for n in &self.near {
+                if let super::NearFact::Capability(cap) = n.is {
+                    if let Some(at) = n.find(text_for(&cap)) {
+                        if !scan.negated(seg, seg.start + at, 2) {
+                            p.capabilities.insert(cap, source.clone());
                         }
                     }
                 }

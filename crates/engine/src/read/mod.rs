@@ -66,10 +66,52 @@ struct File {
     capability_item_words: usize,
     /// Phrases that name one capability although another's words are in them.
     capability_over: Vec<OverFile>,
+    /// Two words near each other that say a fact.
+    near: Vec<NearFile>,
     environments: EnvFile,
     pain: PainFile,
     display: DisplayFile,
     tool: Vec<ToolFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NearFile {
+    is: String,
+    first: Vec<String>,
+    then: Vec<String>,
+    within: usize,
+}
+
+/// What two words near each other say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NearFact {
+    Capability(Capability),
+    Constraint(Constraint),
+}
+
+/// `first`, then `then` within `within` bytes after it in the same sentence.
+#[derive(Debug, Clone)]
+pub(crate) struct Near {
+    pub is: NearFact,
+    first: Regex,
+    then: Regex,
+    within: usize,
+}
+
+impl Near {
+    /// Where `first` starts, for a match of both in `t`.
+    pub fn find(&self, t: &str) -> Option<usize> {
+        self.first.find_iter(t).find_map(|m| {
+            let mut end = (m.end() + self.within).min(t.len());
+            while !t.is_char_boundary(end) {
+                end -= 1;
+            }
+            let window = &t[m.end()..end];
+            let window = &window[..window.find(['.', ';', '\n']).unwrap_or(window.len())];
+            self.then.is_match(window).then_some(m.start())
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -417,6 +459,8 @@ pub struct Reader {
     capability_item_words: usize,
     /// A phrase, the capability it names, and the capabilities not read inside it.
     capability_over: Vec<(Regex, Capability, Vec<Capability>)>,
+    /// Two words near each other that say a capability or a constraint.
+    near: Vec<Near>,
     env_names: Pat,
     env_ranks: Vec<u32>,
     env_words: Vec<bool>,
@@ -995,7 +1039,26 @@ impl Reader {
             &format!(r"^[^\n]{{0,30}}?(?:{})", f.cues.main_after.join("|")),
             "cues.main_after",
         )?;
+        let near = f
+            .near
+            .iter()
+            .map(|n| {
+                let is = match n.is.split_once(':') {
+                    Some(("capability", id)) => Capability::from_id(id).map(NearFact::Capability),
+                    Some(("constraint", id)) => Constraint::from_id(id).map(NearFact::Constraint),
+                    _ => None,
+                }
+                .ok_or_else(|| err(format!("near: unknown {:?}", n.is)))?;
+                Ok(Near {
+                    is,
+                    first: alt_re(&n.first, "near.first")?,
+                    then: alt_re(&n.then, "near.then")?,
+                    within: n.within,
+                })
+            })
+            .collect::<Result<Vec<_>, LoadError>>()?;
         Ok(Reader {
+            near,
             main_after,
             leaning,
             speller: spell::Speller::new(&sp.words, &sp.keep, sp.min_len),

@@ -600,21 +600,17 @@ impl Reader {
         for seg in &scan.segs {
             let t = &text[seg.start..seg.end];
             let mut covered: Vec<(usize, usize)> = Vec::new();
-            // "the ML research group (two teams)".
-            for c in self.team_paren.captures_iter(t) {
+            // The kind first, then its count: "the ML research group (two teams)", "platform team
+            // is just one team", "Platform: 1 team".
+            for c in self
+                .team_paren
+                .captures_iter(t)
+                .chain(when(scan.may(&self.team_kind_first, seg), || {
+                    self.team_kind_first.captures_iter(t)
+                }))
+            {
                 let all = c.get(0).expect("match");
                 if let (Some(n), Some(k)) = (self.number(&c["n"]), self.kind_of(&c["kind"])) {
-                    let e = teams.entry(k).or_insert(0);
-                    *e = (*e).max(n);
-                    covered.push((all.start(), all.end()));
-                }
-            }
-            // "platform team is just one team", "Platform: 1 team".
-            for c in when(scan.may(&self.team_kind_first, seg), || {
-                self.team_kind_first.captures_iter(t)
-            }) {
-                let all = c.get(0).expect("match");
-                if let (Some(n), Some(k)) = (self.number(&c["n"]), self.kind_of(&c["kind2"])) {
                     let e = teams.entry(k).or_insert(0);
                     *e = (*e).max(n);
                     covered.push((all.start(), all.end()));

@@ -743,7 +743,7 @@ impl Reader {
         // first, then a number of teams.
         let team_kind_first = pat(
             &format!(
-                r"(?P<kind2>{kind})(?:\s+(?:{nouns}))?(?:\s*(?:[:=]|->|→)\s*|\s+(?:is|are|of|with|has|x)\s+)(?:(?:just|only|also)\s+)?{num}\s+(?:(?:central|small|core|tiny|dedicated|shared|separate|internal)\s+)?(?:{nouns})\b"
+                r"(?P<kind>{kind})(?:\s+(?:{nouns}))?(?:\s*(?:[:=]|->|→)\s*|\s+(?:is|are|of|with|has|x)\s+)(?:(?:just|only|also)\s+)?{num}\s+(?:(?:central|small|core|tiny|dedicated|shared|separate|internal)\s+)?(?:{nouns})\b"
             ),
             "team kind first",
         )?;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use super::gate::Found;
 use super::segment::{Kind, Segment};
 use super::spell;
+use super::{ahead, back};
 use super::{Cue, Pat, Reader};
 use crate::profile::{AccountModel, Category, Constraint, Fact, Profile, TeamKind};
 use crate::state::Source;
@@ -50,6 +51,17 @@ struct Scan<'t> {
     stops: &'t regex::Regex,
     /// Where the patterns' literals are: a pattern runs only on segments that hold one.
     found: Found,
+}
+
+/// True when `[a, b)` overlaps a span already read.
+fn overlaps(covered: &[(usize, usize)], a: usize, b: usize) -> bool {
+    covered.iter().any(|&(x, y)| a < y && x < b)
+}
+
+/// Keeps the larger of a team count read before and `n`.
+fn team_max(teams: &mut BTreeMap<TeamKind, u32>, kind: TeamKind, n: u32) {
+    let e = teams.entry(kind).or_insert(0);
+    *e = (*e).max(n);
 }
 
 /// Keeps the larger of a count read before and `n`.
@@ -305,10 +317,7 @@ impl Reader {
                     let next = kept.get(mi + 1).map_or(seg.end, |n| n.start.min(seg.end));
                     let after = &text[m.end..next.max(m.end).min(ce.max(m.end))];
                     // "GitHub Actions (this is the main one now)".
-                    let mut to = next.max(m.end).min(m.end + 50).min(text.len());
-                    while !text.is_char_boundary(to) {
-                        to -= 1;
-                    }
+                    let to = ahead(text, m.end, 50).min(next.max(m.end));
                     let near = &text[m.end..to.max(m.end)];
                     let near = near
                         .get(..near.find('\n').unwrap_or(near.len()))
@@ -611,8 +620,7 @@ impl Reader {
             {
                 let all = c.get(0).expect("match");
                 if let (Some(n), Some(k)) = (self.number(&c["n"]), self.kind_of(&c["kind"])) {
-                    let e = teams.entry(k).or_insert(0);
-                    *e = (*e).max(n);
+                    team_max(&mut teams, k, n);
                     covered.push((all.start(), all.end()));
                 }
             }
@@ -620,14 +628,13 @@ impl Reader {
             for l in when(scan.may(&self.team_list_tail, seg), || {
                 self.team_list_tail.find_iter(t)
             }) {
-                if covered.iter().any(|&(a, b)| l.start() < b && a < l.end()) {
+                if overlaps(&covered, l.start(), l.end()) {
                     continue;
                 }
                 let mut first = true;
                 for c in self.team_pair.captures_iter(l.as_str()) {
                     if let (Some(n), Some(k)) = (self.number(&c["n"]), self.kind_of(&c["kind"])) {
-                        let e = teams.entry(k).or_insert(0);
-                        *e = (*e).max(n);
+                        team_max(&mut teams, k, n);
                         first = false;
                     }
                 }
@@ -649,18 +656,14 @@ impl Reader {
             if seg.kind == Kind::Teams || self.team_nouns_any.is_match(t) {
                 for c in self.team_kind_num.captures_iter(t) {
                     let all = c.get(0).expect("match");
-                    if covered
-                        .iter()
-                        .any(|&(a, b)| all.start() < b && a < all.end())
-                    {
+                    if overlaps(&covered, all.start(), all.end()) {
                         continue;
                     }
                     if let (Some(n), Some(k)) = (self.number(&c["n"]), self.kind_of(&c["kind"])) {
                         if k == TeamKind::ExternalTenants {
                             continue;
                         }
-                        let e = teams.entry(k).or_insert(0);
-                        *e = (*e).max(n);
+                        team_max(&mut teams, k, n);
                         covered.push((all.start(), all.end()));
                     }
                 }
@@ -672,7 +675,7 @@ impl Reader {
                 for c in self.team_pair.captures_iter(l.as_str()) {
                     let m = c.get(0).expect("match");
                     let (a, b) = (l.start() + m.start(), l.start() + m.end());
-                    if covered.iter().any(|&(x, y)| a < y && x < b) {
+                    if overlaps(&covered, a, b) {
                         continue;
                     }
                     if let (Some(n), Some(k)) = (self.number(&c["n"]), self.kind_of(&c["kind"])) {
@@ -685,10 +688,7 @@ impl Reader {
                 self.team_count.captures_iter(t)
             }) {
                 let all = c.get(0).expect("match");
-                if covered
-                    .iter()
-                    .any(|&(a, b)| all.start() < b && a < all.end())
-                {
+                if overlaps(&covered, all.start(), all.end()) {
                     continue;
                 }
                 if scan.negated(seg, seg.start + all.start(), 2) {
@@ -734,8 +734,7 @@ impl Reader {
                 if article && kind == TeamKind::Platform {
                     continue;
                 }
-                let e = teams.entry(kind).or_insert(0);
-                *e = (*e).max(n);
+                team_max(&mut teams, kind, n);
                 covered.push((all.start(), all.end()));
             }
             for c in when(scan.may(&self.tenant_count, seg), || {
@@ -748,10 +747,7 @@ impl Reader {
                     .flatten(),
             ) {
                 let all = c.get(0).expect("match");
-                if covered
-                    .iter()
-                    .any(|&(a, b)| all.start() < b && a < all.end())
-                {
+                if overlaps(&covered, all.start(), all.end()) {
                     continue;
                 }
                 let raw = &c["n"];
@@ -784,10 +780,7 @@ impl Reader {
                 self.team_reverse.captures_iter(t)
             })) {
                 let all = c.get(0).expect("match");
-                if covered
-                    .iter()
-                    .any(|&(a, b)| all.start() < b && a < all.end())
-                {
+                if overlaps(&covered, all.start(), all.end()) {
                     continue;
                 }
                 let Some(n) = c.name("n").and_then(|n| self.number(n.as_str())) else {
@@ -808,8 +801,7 @@ impl Reader {
                     .find_map(|g| c.name(g).and_then(|k| self.kind_of(k.as_str())));
                 match kind {
                     Some(k) => {
-                        let e = teams.entry(k).or_insert(0);
-                        *e = (*e).max(n);
+                        team_max(&mut teams, k, n);
                     }
                     None => keep_max(&mut default_app, n),
                 }
@@ -820,10 +812,7 @@ impl Reader {
                     self.team_pair.captures_iter(t)
                 }) {
                     let all = c.get(0).expect("match");
-                    if covered
-                        .iter()
-                        .any(|&(a, b)| all.start() < b && a < all.end())
-                    {
+                    if overlaps(&covered, all.start(), all.end()) {
                         continue;
                     }
                     if let (Some(n), Some(k)) = (self.number(&c["n"]), self.kind_of(&c["kind"])) {
@@ -1062,11 +1051,8 @@ impl Reader {
                 || (self.hide_strong.is_match(t)
                     && self.hide_who.is_match(t)
                     && self.hide_strong.find_iter(t).any(|m| {
-                        let mut from = m.start().saturating_sub(60);
-                        while !t.is_char_boundary(from) {
-                            from += 1;
-                        }
-                        self.hide_keep_from.is_match(&t[from..m.start()])
+                        self.hide_keep_from
+                            .is_match(&t[back(t, m.start(), 60)..m.start()])
                     }))
             {
                 hide = Some(true);
@@ -1393,10 +1379,7 @@ impl Reader {
                     {
                         continue;
                     }
-                    let mut from = m.start().saturating_sub(100);
-                    while !t.is_char_boundary(from) {
-                        from += 1;
-                    }
+                    let from = back(t, m.start(), 100);
                     let Some(c) = self.each_noun.captures_iter(&t[from..m.start()]).last() else {
                         continue;
                     };
@@ -1505,23 +1488,16 @@ impl Reader {
                 // A phrase without its noun ("each is its own cluster") is about the words of the
                 // sentence before: "a staging and a production environment; each is its own cluster".
                 let about = |m: &regex::Match| {
-                    let mut near = m.start().saturating_sub(20);
-                    while !t.is_char_boundary(near) {
-                        near += 1;
-                    }
-                    if self.tenancy_about.is_match(&t[near..m.end()]) {
+                    if self
+                        .tenancy_about
+                        .is_match(&t[back(t, m.start(), 20)..m.end()])
+                    {
                         return true;
                     }
                     let end = seg.start + m.end();
                     let bare = self.tenancy_pronoun.is_match(m.as_str());
-                    let back = if bare { 60 } else { 30 };
-                    let mut from = (seg.start + m.start()).saturating_sub(back);
-                    if !bare {
-                        from = from.max(seg.start);
-                    }
-                    while !text.is_char_boundary(from) {
-                        from += 1;
-                    }
+                    let from = back(text, seg.start + m.start(), if bare { 60 } else { 30 });
+                    let from = if bare { from } else { from.max(seg.start) };
                     !self.tenancy_not_about.is_match(&text[from..end])
                 };
                 let found = may(re)

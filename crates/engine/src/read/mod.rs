@@ -99,15 +99,29 @@ pub(crate) struct Near {
     within: usize,
 }
 
+/// The character boundary of `t` at or after `pos - n` (a window start `n` bytes back).
+pub(crate) fn back(t: &str, pos: usize, n: usize) -> usize {
+    let mut i = pos.saturating_sub(n);
+    while !t.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// The character boundary of `t` at or before `pos + n`, within `t` (a window end).
+pub(crate) fn ahead(t: &str, pos: usize, n: usize) -> usize {
+    let mut i = pos.saturating_add(n).min(t.len());
+    while !t.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
 impl Near {
     /// Where `first` starts, for a match of both in `t`.
     pub fn find(&self, t: &str) -> Option<usize> {
         self.first.find_iter(t).find_map(|m| {
-            let mut end = (m.end() + self.within).min(t.len());
-            while !t.is_char_boundary(end) {
-                end -= 1;
-            }
-            let window = &t[m.end()..end];
+            let window = &t[m.end()..ahead(t, m.end(), self.within)];
             let window = &window[..window.find(['.', ';', '\n']).unwrap_or(window.len())];
             self.then.is_match(window).then_some(m.start())
         })

@@ -48,6 +48,12 @@ impl Facts {
         for (fact, label, source) in profile_facts(profile, k) {
             f.entry(fact).or_insert((label, source));
         }
+        // ML or data teams said to stay off the platform are not consumers, whatever the items
+        // counted (the mode's own facts below still hold).
+        if profile.ml_data_off() {
+            f.remove("consumers:ml");
+            f.remove("consumers:data");
+        }
         for fact in &spec.facts {
             f.entry(fact.clone())
                 .or_insert_with(|| (format!("the {} engagement", spec.title), Source::Default));
@@ -185,7 +191,7 @@ fn profile_facts(p: &Profile, k: Option<&Knowledge>) -> Vec<(String, String, Sou
         }
     }
     // ML or data teams said to stay off the platform are not consumers.
-    let ml_out = p.ml_data_consumers.as_ref().is_some_and(|f| !f.value);
+    let ml_out = p.ml_data_off();
     for (kind, f) in &p.teams {
         let fact = match kind {
             TeamKind::App => "consumers:app",
@@ -333,10 +339,12 @@ fn profile_vars(k: &Knowledge, p: &Profile) -> Vec<(&'static str, String)> {
         .as_ref()
         .map(|f| f.value.iter().map(|e| crate::text::echo(e)).collect())
         .unwrap_or_default();
+    let ml_out = p.ml_data_off();
     let teams: Vec<String> = p
         .teams
         .iter()
         .filter(|(kind, f)| **kind != TeamKind::Platform && f.value > 0)
+        .filter(|(kind, _)| !(ml_out && matches!(kind, TeamKind::Ml | TeamKind::Data)))
         .map(|(kind, f)| team_label(Some(k), *kind, f.value))
         .collect();
     vec![
@@ -943,8 +951,7 @@ fn capabilities_of(k: &Knowledge, eng: &Engagement, profile: &Profile) -> Vec<(S
     // (ML or data teams said to stay off the platform do not lead.)
     let ml_led = {
         let n = |k: TeamKind| profile.teams.get(&k).map_or(0, |f| f.value);
-        let out = profile.ml_data_consumers.as_ref().is_some_and(|f| !f.value);
-        !out && n(TeamKind::Ml) + n(TeamKind::Data) > n(TeamKind::App)
+        !profile.ml_data_off() && n(TeamKind::Ml) + n(TeamKind::Data) > n(TeamKind::App)
     };
     let mut ordered: Vec<Capability> = profile.capabilities.keys().copied().collect();
     if ml_led {
@@ -1410,7 +1417,9 @@ impl Plan {
                 teams.push((team_label(Some(k), *kind, f.value), ml));
             }
         }
-        for (label, ml) in teams {
+        // (ML or data teams that stay off the platform need no place on it.)
+        let ml_out = self.profile.ml_data_off();
+        for (label, ml) in teams.into_iter().filter(|(_, ml)| !(ml_out && *ml)) {
             let on = if ml {
                 names(self.ml_paths.iter().collect())
             } else {

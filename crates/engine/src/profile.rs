@@ -208,6 +208,12 @@ pub struct Profile {
 }
 
 impl Profile {
+    /// True when the team said its ML or data teams stay off the platform: they are not consumers,
+    /// whatever their count.
+    pub fn ml_data_off(&self) -> bool {
+        self.ml_data_consumers.as_ref().is_some_and(|f| !f.value)
+    }
+
     /// True when nothing is known.
     pub fn is_empty(&self) -> bool {
         self == &Profile::default()

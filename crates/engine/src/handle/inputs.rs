@@ -49,6 +49,51 @@ pub(crate) fn diff(k: &Knowledge, changes: &[Change]) -> String {
 /// Numbered answers ("2. ship a service") to the grouped Phase 1 question answer its questions in
 /// the order they were asked: each number becomes that input's label ("first: ship a service"), so
 /// the reader files it under the right input. A single numbered line is read on its own words: the numbering may be an earlier question's.
+/// A line that chains its numbered answers ("1) 12 teams 2) tickets 3) ship a service") cut into one
+/// line per answer, so the chain is numbered like answers on lines of their own.
+fn chained(line: &str) -> Vec<&str> {
+    let b = line.as_bytes();
+    let mut cuts = Vec::new();
+    let mut want = b'1';
+    for i in 0..b.len() {
+        let starts = i == 0 || b[i - 1].is_ascii_whitespace() || b[i - 1] == b'(';
+        let marked = matches!(b.get(i + 1), Some(b')' | b'.'))
+            && b.get(i + 2).is_none_or(|c| c.is_ascii_whitespace());
+        if starts && marked && b[i] == want {
+            cuts.push(i);
+            want += 1;
+            if want > b'9' {
+                break;
+            }
+        }
+    }
+    if cuts.len() < 2 {
+        return vec![line];
+    }
+    let mut out = Vec::new();
+    if !line[..cuts[0]].trim().is_empty() {
+        out.push(&line[..cuts[0]]);
+    }
+    for (i, &c) in cuts.iter().enumerate() {
+        out.push(&line[c..cuts.get(i + 1).copied().unwrap_or(line.len())]);
+    }
+    out
+}
+
+/// True when an answer starts with a label of its own: a few words, then a colon.
+fn own_label(answer: &str) -> bool {
+    let t = answer.trim_start();
+    t.find(':').is_some_and(|i| {
+        let head = &t[..i];
+        !head.is_empty()
+            && head.len() <= 24
+            && head.starts_with(|c: char| c.is_alphabetic())
+            && head
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '/'))
+    })
+}
+
 fn relabel(text: &str, asked: &[Slot]) -> String {
     let numbered = |line: &str| {
         let t = line.trim_start();
@@ -58,8 +103,10 @@ fn relabel(text: &str, asked: &[Slot]) -> String {
     if asked.is_empty() {
         return text.to_string();
     }
-    let grouped = text.lines().filter(|l| numbered(l)).count() >= 2;
-    text.lines()
+    let lines: Vec<&str> = text.lines().flat_map(chained).collect();
+    let grouped = lines.iter().filter(|l| numbered(l)).count() >= 2;
+    lines
+        .iter()
         .map(|line| {
             let t = line.trim_start();
             let digits = t.bytes().take_while(u8::is_ascii_digit).count();
@@ -67,6 +114,8 @@ fn relabel(text: &str, asked: &[Slot]) -> String {
             let number = t[..digits].parse::<usize>().ok();
             match (number, rest.strip_prefix(['.', ')', ':'])) {
                 (Some(_), Some(answer)) if !grouped => answer.trim().to_string(),
+                // An answer with a label of its own ("2) pain: tickets") keeps it.
+                (Some(_), Some(answer)) if own_label(answer) => answer.trim().to_string(),
                 (Some(n), Some(answer)) if (1..=asked.len()).contains(&n) => {
                     let label = match asked[n - 1] {
                         Slot::ConsumerTeams => "teams",
@@ -347,6 +396,58 @@ mod tests {
     use crate::handle::testkit::*;
     use crate::state::{Slot, ThreadState};
     use crate::Event;
+
+    #[test]
+    fn numbered_answers_chained_on_one_line_are_labelled_like_lines() {
+        let asked = [
+            Slot::ConsumerTeams,
+            Slot::TopPain,
+            Slot::FirstCapabilities,
+            Slot::ExistingStack,
+            Slot::Constraints,
+        ];
+        let got = relabel(
+            "1) 12 app squads, ~90 devs. 2) tickets for everything 3) scaffold + ship 4) Flux, ECR 5) GDPR",
+            &asked,
+        );
+        assert_eq!(
+            got,
+            "teams: 12 app squads, ~90 devs.\npain: tickets for everything\nfirst: scaffold + ship\nstack: Flux, ECR\nconstraints: GDPR"
+        );
+        // An answer's own label is kept, not doubled.
+        assert_eq!(
+            relabel("1) 12 teams\n2) pain: tickets", &asked),
+            "teams: 12 teams\npain: tickets"
+        );
+        // Numbers inside an answer are not a chain.
+        assert_eq!(
+            relabel("we run 3 clusters and 2 accounts", &asked),
+            "we run 3 clusters and 2 accounts"
+        );
+    }
+
+    #[test]
+    fn ml_teams_said_to_stay_off_get_no_ml_paths() {
+        let st = say(
+            &ThreadState::default(),
+            "alice",
+            "We want to build an internal developer platform on EKS for our teams",
+        )
+        .state;
+        let answer = "1) 12 app squads. There's also 2 data science teams but they're on Databricks \
+                      and won't be on this platform. 2) pain: tickets for everything 3) scaffold + ship \
+                      4) GitLab CI, Flux, ECR 5) none";
+        let gate = say(&st, "alice", answer);
+        let t = text(&gate);
+        assert!(t.contains("2 ML teams (not on the platform)"), "{t}");
+        let p2 = say(&gate.state, "alice", "yes");
+        let t2 = text(&p2);
+        assert!(
+            !t2.contains("Notebook workspace") && !t2.contains("2 ML teams)"),
+            "{t2}"
+        );
+        assert!(t2.contains("default for your 12 app teams)"), "{t2}");
+    }
 
     #[test]
     fn recon_reports_are_known_by_name() {

@@ -950,3 +950,18 @@ fn more_ways_to_consider_a_tool() {
         json!({"wanted": {"gitops": "Argo CD", "portal": "Port"}}),
     );
 }
+
+#[test]
+fn ml_teams_off_the_platform_are_shown_as_such() {
+    let r = reader();
+    let p = r.read(
+        "12 app squads. There's also 2 data science teams but they're on Databricks and won't be on this platform.",
+        &Source::Message,
+    );
+    let teams = r.inputs(&p).consumer_teams.unwrap_or_default();
+    assert!(teams.contains("12 app teams"), "{teams}");
+    assert!(
+        teams.contains("2 ML teams (not on the platform)"),
+        "{teams}"
+    );
+}

@@ -150,7 +150,12 @@ impl Reader {
                     Some(one) if f.value == 1 => one,
                     _ => noun.as_str(),
                 };
-                format!("{} {noun}", f.value)
+                // "2 ML teams (not on the platform)" when they stay off it.
+                if p.ml_data_off() && matches!(k, TeamKind::Ml | TeamKind::Data) {
+                    format!("{} {noun} {}", f.value, d.ml_data_off)
+                } else {
+                    format!("{} {noun}", f.value)
+                }
             })
             .collect();
         if let Some(e) = &p.engineers {

@@ -7,11 +7,12 @@
 
 use std::collections::BTreeMap;
 
-use regex::{Regex, RegexSet, RegexSetBuilder};
+use regex::Regex;
 use serde::Deserialize;
 
 use super::state::{Item, Slot, Source};
 use crate::error::LoadError;
+use crate::read::gate::{Found, Gate, GateBuilder, Gates};
 
 /// One thing recognised in a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +61,8 @@ struct Fact {
     key: String,
     label: String,
     re: Regex,
+    /// The literal gate of `re` (see [`crate::read::gate`]): closed, the pattern cannot match.
+    gate: Gate,
     detail: Option<Regex>,
 }
 
@@ -88,13 +91,15 @@ impl Fact {
 #[derive(Debug, Clone)]
 pub struct Extractor {
     facts: Vec<Fact>,
-    set: RegexSet,
+    gates: Gates,
     labels: Vec<(Slot, Regex)>,
     nothing: Vec<(Slot, String, String, Regex)>,
     negation: Regex,
     numbered: Regex,
     team_count: Regex,
     people_count: Regex,
+    /// The literal gates of `team_count` and `people_count`.
+    count_gates: (Gate, Gate),
 }
 
 const NUMBER_WORDS: &str = r"~?\d+\+?|a few|a couple of|several|a dozen|dozens of|hundreds of|many|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|forty|fifty|a hundred";
@@ -110,12 +115,14 @@ impl Extractor {
             Regex::new(&format!("(?i){p}")).map_err(|e| err(format!("{what}: {e}")))
         };
         let mut facts = Vec::new();
+        let mut gates = GateBuilder::default();
         for f in &file.fact {
             facts.push(Fact {
                 slot: slot(&f.slot)?,
                 key: f.id.clone(),
                 label: f.label.clone(),
                 re: re(&f.re, &f.id)?,
+                gate: gates.add(&f.re),
                 detail: f
                     .detail
                     .as_deref()
@@ -123,10 +130,14 @@ impl Extractor {
                     .transpose()?,
             });
         }
-        let set = RegexSetBuilder::new(file.fact.iter().map(|f| f.re.as_str()))
-            .case_insensitive(true)
-            .build()
-            .map_err(|e| err(e.to_string()))?;
+        let team_count = format!(
+            r"(?P<n>{NUMBER_WORDS})\s+(?:(?P<kind>[a-z][\w.+#/-]*)\s+)?(?:teams|squads|team)\b"
+        );
+        let people_count = format!(
+            r"(?P<n>{NUMBER_WORDS})\s+(?:(?P<kind>[a-z][\w.+#/-]*)\s+)?(?:devs|developers|engineers|people)\b"
+        );
+        let count_gates = (gates.add(&team_count), gates.add(&people_count));
+        let gates = gates.build();
         let mut labels = Vec::new();
         for (s, words) in &file.labels {
             let pattern = format!(
@@ -141,7 +152,7 @@ impl Extractor {
         }
         Ok(Extractor {
             facts,
-            set,
+            gates,
             labels,
             nothing,
             negation: re(
@@ -152,26 +163,21 @@ impl Extractor {
                 r"^\s*(?:#|q)?(?P<n>[1-5])\s*[.):\-]\s*(?P<v>.+)$",
                 "numbered",
             )?,
-            team_count: re(
-                &format!(
-                    r"(?P<n>{NUMBER_WORDS})\s+(?:(?P<kind>[a-z][\w.+#/-]*)\s+)?(?:teams|squads|team)\b"
-                ),
-                "team count",
-            )?,
-            people_count: re(
-                &format!(
-                    r"(?P<n>{NUMBER_WORDS})\s+(?:(?P<kind>[a-z][\w.+#/-]*)\s+)?(?:devs|developers|engineers|people)\b"
-                ),
-                "people count",
-            )?,
+            team_count: re(&team_count, "team count")?,
+            people_count: re(&people_count, "people count")?,
+            count_gates,
         })
     }
 
     /// Facts named anywhere in `text` (prose), plus team counts.
     pub fn scan(&self, text: &str) -> Vec<Hit> {
         let mut hits = Vec::new();
-        for i in self.set.matches(text).iter() {
-            let fact = &self.facts[i];
+        // One literal pass says which facts can match; only those are searched.
+        let found = self.gates.scan(text);
+        for fact in &self.facts {
+            if !found.anywhere(fact.gate) {
+                continue;
+            }
             let Some(m) = fact.re.find(text) else {
                 continue;
             };
@@ -188,13 +194,18 @@ impl Extractor {
                 negated,
             });
         }
-        self.counts(text, &mut hits);
+        self.counts(text, &found, &mut hits);
         hits
     }
 
-    fn counts(&self, text: &str, hits: &mut Vec<Hit>) {
+    fn counts(&self, text: &str, found: &Found, hits: &mut Vec<Hit>) {
         let mut app = Vec::new();
-        for c in self.team_count.captures_iter(text) {
+        let teams = found.anywhere(self.count_gates.0);
+        for c in teams
+            .then(|| self.team_count.captures_iter(text))
+            .into_iter()
+            .flatten()
+        {
             let n = c.name("n").map_or("", |m| m.as_str());
             let kind = c.name("kind").map_or("", |m| m.as_str()).to_lowercase();
             let label = tidy(c.get(0).map_or("", |m| m.as_str()));
@@ -208,7 +219,7 @@ impl Extractor {
                 _ => app.push(label),
             }
         }
-        if app.is_empty() {
+        if app.is_empty() && found.anywhere(self.count_gates.1) {
             if let Some(c) = self.people_count.captures(text) {
                 app.push(tidy(c.get(0).map_or("", |m| m.as_str())));
             }
@@ -241,15 +252,23 @@ impl Extractor {
         let mut hits = Vec::new();
         let mut prose = String::new();
         for line in text.lines() {
-            let target = if let Some(c) = self.numbered.captures(line) {
+            // Cheap tests first: a numbered answer starts with its number ("#", "q" or a digit
+            // first), a labelled one holds ":" or "=".
+            let numbered = line
+                .trim_start()
+                .starts_with(|c: char| matches!(c, '#' | 'q' | 'Q' | '1'..='5'));
+            let labelled = line.contains([':', '=']);
+            let target = if let Some(c) = numbered.then(|| self.numbered.captures(line)).flatten() {
                 let n: usize = c["n"].parse().unwrap_or(0);
                 asked
                     .get(n.wrapping_sub(1))
                     .map(|s| (*s, c["v"].to_string()))
-            } else {
+            } else if labelled {
                 self.labels
                     .iter()
                     .find_map(|(slot, re)| re.captures(line).map(|c| (*slot, c["v"].to_string())))
+            } else {
+                None
             };
             match target {
                 Some((slot, value)) => self.answer(slot, &value, &mut hits),

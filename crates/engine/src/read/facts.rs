@@ -200,6 +200,9 @@ impl Reader {
         found.segments(&self.gates, &spans);
         let mut cues: Vec<CueHit> = Vec::new();
         for (cue, re) in &self.cues {
+            if !found.anywhere(re.gate) {
+                continue;
+            }
             for m in re.find_iter(text) {
                 cues.push(CueHit {
                     cue: *cue,
@@ -225,6 +228,7 @@ impl Reader {
         let aliases = self
             .tenant_alias
             .iter()
+            .filter(|re| found.anywhere(re.gate))
             .flat_map(|re| re.captures_iter(text))
             .filter_map(|c| c.name("noun").map(|m| m.as_str().to_lowercase()))
             .filter(|n| !self.team_nouns.is_match(n) && !self.alias_stop.is_match(n))
@@ -611,13 +615,12 @@ impl Reader {
             let mut covered: Vec<(usize, usize)> = Vec::new();
             // The kind first, then its count: "the ML research group (two teams)", "platform team
             // is just one team", "Platform: 1 team".
-            for c in self
-                .team_paren
-                .captures_iter(t)
-                .chain(when(scan.may(&self.team_kind_first, seg), || {
-                    self.team_kind_first.captures_iter(t)
-                }))
-            {
+            for c in when(scan.may(&self.team_paren, seg), || {
+                self.team_paren.captures_iter(t)
+            })
+            .chain(when(scan.may(&self.team_kind_first, seg), || {
+                self.team_kind_first.captures_iter(t)
+            })) {
                 let all = c.get(0).expect("match");
                 if let (Some(n), Some(k)) = (self.number(&c["n"]), self.kind_of(&c["kind"])) {
                     team_max(&mut teams, k, n);
@@ -653,7 +656,9 @@ impl Reader {
                 covered.push((l.start(), l.end()));
             }
             // "ml 1", "data x1" beside other team counts.
-            if seg.kind == Kind::Teams || self.team_nouns_any.is_match(t) {
+            if seg.kind == Kind::Teams
+                || (scan.may(&self.team_nouns_any, seg) && self.team_nouns_any.is_match(t))
+            {
                 for c in self.team_kind_num.captures_iter(t) {
                     let all = c.get(0).expect("match");
                     if overlaps(&covered, all.start(), all.end()) {
@@ -974,7 +979,7 @@ impl Reader {
                 }
             }
             // "so 4 in total" in a sentence about clusters.
-            if self.cluster_noun.is_match(t) {
+            if scan.may(&self.cluster_noun, seg) && self.cluster_noun.is_match(t) {
                 if let Some(n) = self
                     .cluster_total_bare
                     .captures(t)
@@ -983,19 +988,20 @@ impl Reader {
                     keep_max(&mut cl_total, n);
                 }
             }
-            if self.cluster_env_phrase.is_match(t) {
+            if scan.may(&self.cluster_env_phrase, seg) && self.cluster_env_phrase.is_match(t) {
                 cluster_per_env = true;
             }
             // "one cluster in each of our 3 accounts".
-            if let Some(n) = self
-                .cluster_each
-                .captures(t)
+            if let Some(n) = scan
+                .may(&self.cluster_each, seg)
+                .then(|| self.cluster_each.captures(t))
+                .flatten()
                 .and_then(|c| self.number(&c["n"]))
             {
                 keep_max(&mut clusters, n);
             }
             // "a prod cluster and a staging cluster": one per environment named.
-            if clusters.is_none() {
+            if clusters.is_none() && scan.may(&self.cluster_named, seg) {
                 let mut named: Vec<String> = self
                     .cluster_named
                     .captures_iter(t)
@@ -1047,7 +1053,10 @@ impl Reader {
                 if !scan.negated(seg, seg.start + m.start(), 3) {
                     hide = Some(true);
                 }
-            } else if (self.hide_objects.is_match(t) && self.hide_distance.is_match(t))
+            } else if (scan.may(&self.hide_objects, seg)
+                && scan.may(&self.hide_distance, seg)
+                && self.hide_objects.is_match(t)
+                && self.hide_distance.is_match(t))
                 || (self.hide_strong.is_match(t)
                     && self.hide_who.is_match(t)
                     && self.hide_strong.find_iter(t).any(|m| {
@@ -1570,7 +1579,7 @@ impl Reader {
             // "data ... must stay in Malta", "separate accounts ... are required".
             for n in &self.near {
                 if let super::NearFact::Constraint(c) = n.is {
-                    if let Some(at) = n.find(t) {
+                    if let Some(at) = scan.may(&n.first, seg).then(|| n.find(t)).flatten() {
                         if !scan.negated(seg, seg.start + at, 2) {
                             p.constraints.insert(c, source.clone());
                         }
@@ -1711,7 +1720,11 @@ impl Reader {
             }
             for n in &self.near {
                 if let super::NearFact::Capability(cap) = n.is {
-                    if let Some(at) = n.find(text_for(&cap)) {
+                    if let Some(at) = scan
+                        .may(&n.first, seg)
+                        .then(|| n.find(text_for(&cap)))
+                        .flatten()
+                    {
                         if !scan.negated(seg, seg.start + at, 2) {
                             p.capabilities.insert(cap, source.clone());
                         }

@@ -129,10 +129,14 @@ impl Gates {
         }
         let mut at = Vec::new();
         let mut ranged = Vec::new();
+        let mut present = vec![false; self.gates];
         for m in ac.find_overlapping_iter(text) {
             let lit = m.pattern().as_usize();
             let (s, e) = (m.start() as u32, m.end() as u32);
             at.push((lit as u32, s, e));
+            for &g in &self.owners[lit] {
+                present[g as usize] = true;
+            }
             for &g in &self.ranged[lit] {
                 ranged.push((g, s, e));
             }
@@ -141,6 +145,7 @@ impl Gates {
             open: false,
             at,
             ranged,
+            present,
             masks: Vec::new(),
         }
     }
@@ -155,6 +160,8 @@ pub(crate) struct Found {
     at: Vec<(u32, u32, u32)>,
     /// (gate, start, end) of each occurrence of a ranged gate's literal.
     ranged: Vec<(u32, u32, u32)>,
+    /// For each gate, whether one of its literals occurs anywhere in the text.
+    present: Vec<bool>,
     /// After [`Found::segments`]: for each gate, the segments holding one of its literals (bit i
     /// for segment i).
     masks: Vec<u64>,
@@ -167,6 +174,7 @@ impl Found {
             open: true,
             at: Vec::new(),
             ranged: Vec::new(),
+            present: Vec::new(),
             masks: Vec::new(),
         }
     }
@@ -205,6 +213,11 @@ impl Found {
             }
         }
         self.masks = masks;
+    }
+
+    /// False only when the pattern behind `gate` cannot match anywhere in the text scanned.
+    pub(crate) fn anywhere(&self, gate: Gate) -> bool {
+        self.open || gate == Gate::OPEN || self.present.get(gate.0 as usize).is_none_or(|&p| p)
     }
 
     /// After [`Found::segments`]: false only when the pattern behind `gate` cannot match inside

@@ -13,7 +13,7 @@
 //! - [`Reader::inputs`] shows a profile as the five Phase 1 inputs.
 
 mod facts;
-mod gate;
+pub(crate) mod gate;
 pub mod segment;
 mod spell;
 mod view;
@@ -94,7 +94,7 @@ pub(crate) enum NearFact {
 #[derive(Debug, Clone)]
 pub(crate) struct Near {
     pub is: NearFact,
-    first: Regex,
+    pub(crate) first: Pat,
     then: Regex,
     within: usize,
 }
@@ -346,7 +346,7 @@ struct Tool {
 
 /// A pattern run segment by segment, with its literal gate (see [`gate`]).
 #[derive(Debug, Clone)]
-struct Pat {
+pub(crate) struct Pat {
     re: Regex,
     gate: Gate,
 }
@@ -393,7 +393,7 @@ pub struct Reader {
     segmenter: Segmenter,
     tools: Vec<Tool>,
     tool_set: RegexSet,
-    cues: [(Cue, Regex); 3],
+    cues: [(Cue, Pat); 3],
     want_after: Regex,
     /// A want cue that picks one of several tools considered ("leaning Argo CD").
     leaning: Regex,
@@ -437,8 +437,8 @@ pub struct Reader {
     bare_number: Regex,
     ml_data: Pat,
     hide_kubernetes: Pat,
-    hide_objects: Regex,
-    hide_distance: Regex,
+    hide_objects: Pat,
+    hide_distance: Pat,
     hide_no: Regex,
     /// ML or data teams said not to be (or to be) consumers, and the words that start a sentence
     /// about the teams of the sentence before.
@@ -488,7 +488,7 @@ pub struct Reader {
     pain_cues: Pat,
     pain_weak: Pat,
     pain_anaphora: Regex,
-    tenant_alias: Vec<Regex>,
+    tenant_alias: Vec<Pat>,
     /// One-word nouns that count external tenants ("customers", "partners").
     tenant_words: Vec<String>,
     /// "each retailer", "every one": the word after each/every (group `noun`).
@@ -496,13 +496,13 @@ pub struct Reader {
     /// Words after each/every that are not a noun ("each one", "each of them", "each gets").
     each_pronoun: Regex,
     alias_stop: Regex,
-    team_paren: Regex,
+    team_paren: Pat,
     team_nouns: Regex,
     /// A team noun anywhere.
-    team_nouns_any: Regex,
+    team_nouns_any: Pat,
     cluster_per_env: Regex,
-    cluster_each: Regex,
-    cluster_env_phrase: Regex,
+    cluster_each: Pat,
+    cluster_env_phrase: Pat,
     /// Words before or after a cluster count that make it the total ("so 4 in total").
     cluster_total: Regex,
     cluster_total_after: Regex,
@@ -513,8 +513,8 @@ pub struct Reader {
     /// "so 4 in total", "= 4": a total said without the noun, in a sentence about clusters.
     cluster_total_bare: Regex,
     /// The cluster noun anywhere in a segment.
-    cluster_noun: Regex,
-    cluster_named: Regex,
+    cluster_noun: Pat,
+    cluster_named: Pat,
     constraint_not_before: Vec<(Constraint, Regex)>,
     display: Display,
     /// The literal gates of the patterns run segment by segment.
@@ -607,6 +607,19 @@ impl Reader {
             label_groups.join("|")
         );
         let label = re(&label_pattern, "labels")?;
+        // Each kind by the index of its group, so that a match is told apart without a name lookup.
+        let kinds = kinds
+            .into_iter()
+            .enumerate()
+            .map(|(i, k)| {
+                let name = format!("k{i}");
+                let group = label
+                    .capture_names()
+                    .position(|n| n == Some(name.as_str()))
+                    .ok_or_else(|| err(format!("labels: no group {name}")))?;
+                Ok((group, k))
+            })
+            .collect::<Result<Vec<_>, LoadError>>()?;
         let label_gate = gates.borrow_mut().add_ranged(&ascii_bounds(&label_pattern));
         let mut order = Vec::new();
         for n in &f.numbered {
@@ -743,10 +756,16 @@ impl Reader {
         let tenant_alias = t
             .tenant_alias
             .iter()
-            .map(|p| re(&bounded(p), "teams.tenant_alias"))
+            .map(|p| {
+                let b = bounded(p);
+                Ok(Pat {
+                    re: re(&b, "teams.tenant_alias")?,
+                    gate: gates.borrow_mut().add(&ascii_bounds(&b)),
+                })
+            })
             .collect::<Result<Vec<_>, _>>()?;
         // "the ML research group (two teams)": the kind comes before the parenthesis.
-        let team_paren = re(
+        let team_paren = pat(
             &format!(r"(?P<kind>{kind})(?:\s+[\w-]+){{0,3}}\s*\(\s*{num}\s+(?:{nouns})\s*[),]"),
             "team paren",
         )?;
@@ -837,9 +856,9 @@ impl Reader {
 
         let c = &f.cues;
         let cues = [
-            (Cue::Negate, alt_re(&c.negate, "cues.negate")?),
-            (Cue::Want, alt_re(&c.want, "cues.want")?),
-            (Cue::Have, alt_re(&c.have, "cues.have")?),
+            (Cue::Negate, alt_pat(&c.negate, "cues.negate")?),
+            (Cue::Want, alt_pat(&c.want, "cues.want")?),
+            (Cue::Have, alt_pat(&c.have, "cues.have")?),
         ];
 
         let mut tenancy = Vec::new();
@@ -1069,7 +1088,7 @@ impl Reader {
                 .ok_or_else(|| err(format!("near: unknown {:?}", n.is)))?;
                 Ok(Near {
                     is,
-                    first: alt_re(&n.first, "near.first")?,
+                    first: alt_pat(&n.first, "near.first")?,
                     then: alt_re(&n.then, "near.then")?,
                     within: n.within,
                 })
@@ -1132,8 +1151,8 @@ impl Reader {
             bare_number,
             ml_data: alt_pat(&f.ml_data.consumers, "ml_data.consumers")?,
             hide_kubernetes: alt_pat(&f.hide_kubernetes.yes, "hide_kubernetes.yes")?,
-            hide_objects: alt_re(&f.hide_kubernetes.objects, "hide_kubernetes.objects")?,
-            hide_distance: alt_re(&f.hide_kubernetes.distance, "hide_kubernetes.distance")?,
+            hide_objects: alt_pat(&f.hide_kubernetes.objects, "hide_kubernetes.objects")?,
+            hide_distance: alt_pat(&f.hide_kubernetes.distance, "hide_kubernetes.distance")?,
             hide_no: alt_re(&f.hide_kubernetes.no, "hide_kubernetes.no")?,
             ml_excluded: alt_re(&f.ml_data.excluded, "ml_data.excluded")?,
             ml_included: alt_re(&f.ml_data.included, "ml_data.included")?,
@@ -1230,9 +1249,9 @@ impl Reader {
             )?,
             team_paren,
             team_nouns: re(&format!(r"^\s*(?:{})\b", alt(&t.nouns)), "teams.nouns")?,
-            team_nouns_any: alt_re(&t.nouns, "teams.nouns")?,
+            team_nouns_any: alt_pat(&t.nouns, "teams.nouns")?,
             cluster_per_env: alt_re(&t.cluster_per_env, "teams.cluster_per_env")?,
-            cluster_env_phrase: alt_re(&t.cluster_env_phrases, "teams.cluster_env_phrases")?,
+            cluster_env_phrase: alt_pat(&t.cluster_env_phrases, "teams.cluster_env_phrases")?,
             cluster_total: re(
                 &format!(r"(?:{})\W*$", alt(&t.cluster_total)),
                 "teams.cluster_total",
@@ -1250,20 +1269,20 @@ impl Reader {
                 .iter()
                 .map(|p| re(p, "teams.cluster_eks"))
                 .collect::<Result<Vec<_>, _>>()?,
-            cluster_noun: alt_re(&t.cluster_nouns, "teams.cluster_nouns")?,
+            cluster_noun: alt_pat(&t.cluster_nouns, "teams.cluster_nouns")?,
             cluster_total_bare: re(
                 &format!(
                     r"(?:\bso\b|=|\btotal(?:\s+of)?:?|\bin total:?)\s*{num_n}(?:\s+(?:in total|total|altogether|clusters?))?\s*(?:[,.;)]|$)"
                 ),
                 "cluster total",
             )?,
-            cluster_each: re(
+            cluster_each: pat(
                 &format!(
                     r"(?:one|a|1)\s+(?:eks\s+|k8s\s+)?cluster\s+(?:in|per|for)\s+(?:each|every)\s+(?:of\s+)?(?:our\s+|the\s+|those\s+|these\s+)?{num}"
                 ),
                 "cluster each",
             )?,
-            cluster_named: re(
+            cluster_named: pat(
                 &format!(
                     r"\b(?P<env>{})\s+(?:eks\s+|k8s\s+)?cluster\b",
                     e.names

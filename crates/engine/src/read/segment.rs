@@ -75,11 +75,11 @@ pub struct Segment {
 /// The compiled segmenting patterns.
 #[derive(Debug, Clone)]
 pub struct Segmenter {
-    /// Label matcher; group `k{i}` matched means `kinds[i]`.
+    /// Label matcher; a matched group of `kinds` (by its index) says the kind.
     pub(crate) label: Regex,
     /// The label matcher's literal gate.
     pub(crate) label_gate: Gate,
-    pub(crate) kinds: Vec<Kind>,
+    pub(crate) kinds: Vec<(usize, Kind)>,
     pub(crate) numbered: Regex,
     pub(crate) inline_numbered: Regex,
     pub(crate) sentence_end: Regex,
@@ -237,9 +237,11 @@ impl Segmenter {
             .is_none_or(|f| f.may(self.label_gate, s, e))
             .then(|| self.label.captures_iter(piece));
         for c in labels.into_iter().flatten() {
-            let Some(kind) = (0..self.kinds.len())
-                .find(|i| c.name(&format!("k{i}")).is_some())
-                .map(|i| self.kinds[i])
+            let Some(kind) = self
+                .kinds
+                .iter()
+                .find(|(group, _)| c.get(*group).is_some())
+                .map(|&(_, k)| k)
             else {
                 continue;
             };

@@ -965,3 +965,69 @@ fn ml_teams_off_the_platform_are_shown_as_such() {
         "{teams}"
     );
 }
+
+/// The pain sentence named by what hurts: "hurts most", "the worst part", pages, change requests.
+#[test]
+fn pain_said_as_what_hurts_most() {
+    let cases = [
+        ("We have 9 teams on EKS. The thing that hurts most is that no one owns the CDK stacks anymore.", "no one owns"),
+        ("We run GitHub Actions. What hurts the most: releases need three sign-offs.", "three sign-offs"),
+        ("12 squads, Flux and Terraform. The worst part of our week is rebuilding environments after every release.", "rebuilding environments"),
+        ("4 teams on one cluster. honestly i just want the on-call pages to stop, we have no staging.", "on-call pages"),
+        ("Right now a deploy means a change request and a CAB meeting. We use Jenkins.", "change request"),
+        ("Deploys run from a bash script which only he fully understands. We use Terraform.", "bash script"),
+    ];
+    let r = reader();
+    for (t, want) in cases {
+        let p = r.read(t, &Source::Message);
+        let pain = p.pain.as_ref().map(|f| f.value.to_lowercase());
+        assert!(
+            pain.as_deref().is_some_and(|p| p.contains(want)),
+            "{t}: read {pain:?}"
+        );
+    }
+}
+
+/// What a team pays for or says it keeps is an existing investment; a tool it would pay for, or a
+/// region it must run in, is not.
+#[test]
+fn paid_for_or_kept_tools_are_an_investment() {
+    holds(
+        &[
+            "we already pay for Port (annual contract, not going anywhere) and want it as the front door",
+            "Backstage has been live for two years and we're keeping it as our portal.",
+            "We went all in on Crossplane three years ago; that's staying, whatever else changes.",
+        ],
+        json!({"constraints": ["existing_investment"]}),
+    );
+    for t in [
+        "We'd rather not build our own portal. We're happy to pay for Port if that's the recommendation.",
+        "constraints: must run in eu-central-1 only (data residency)",
+    ] {
+        let got = read(t);
+        let has = got["constraints"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|v| v == "existing_investment"));
+        assert!(!has, "{t}: read {got}");
+    }
+}
+
+/// Preview environments said as previews, a deploy of "my service", a safe rollout.
+#[test]
+fn previews_and_my_service_are_capabilities() {
+    holds(
+        &[
+            "3) Deploy self-service and PR previews",
+            "first: per-branch previews and deploying new services",
+            "want: pull request previews, then deploy my service on my own",
+        ],
+        json!({"capabilities": ["ship_service", "environment"]}),
+    );
+    holds(
+        &[
+            "but first just a 'deploy my service' button",
+            "want: safe rollout with rollback",
+        ],
+        json!({"capabilities": ["ship_service"]}),
+    );
+}

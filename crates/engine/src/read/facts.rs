@@ -1806,7 +1806,9 @@ impl Reader {
                 self.pain_weak.find_iter(t)
             })
             .count();
-            let n = 2 * strong + weak;
+            // A sentence that calls itself the pain wins over any count of incidental cues.
+            let named = scan.may(&self.pain_named, seg) && self.pain_named.is_match(t);
+            let n = 2 * strong + weak + if named { 1000 } else { 0 };
             if n >= 2 && best.is_none_or(|(b, _)| n > b) {
                 best = Some((n, seg));
             }

@@ -303,6 +303,9 @@ struct PainFile {
     cues: Vec<String>,
     /// A short sentence that points back ("that's the pain"): the sentence before it is the pain.
     anaphora: Vec<String>,
+    /// Words by which a sentence calls itself the pain ("X is the pain everyone names"): such a
+    /// sentence wins over any count of cues elsewhere.
+    named: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -488,6 +491,8 @@ pub struct Reader {
     pain_cues: Pat,
     pain_weak: Pat,
     pain_anaphora: Regex,
+    /// A sentence that calls itself the pain ("the ticket queue is the pain everyone names").
+    pain_named: Pat,
     tenant_alias: Vec<Pat>,
     /// One-word nouns that count external tenants ("customers", "partners").
     tenant_words: Vec<String>,
@@ -1228,6 +1233,7 @@ impl Reader {
                 &format!(r"^\W*(?:{})\W*$", alt(&f.pain.anaphora)),
                 "pain.anaphora",
             )?,
+            pain_named: alt_pat(&f.pain.named, "pain.named")?,
             tenant_alias,
             each_noun: re(
                 r"\b(?:each|every)\s+(?P<noun>[a-z]+)(?:\s+(?P<noun2>[a-z]+))?",

@@ -976,6 +976,10 @@ fn pain_said_as_what_hurts_most() {
         ("4 teams on one cluster. honestly i just want the on-call pages to stop, we have no staging.", "on-call pages"),
         ("Right now a deploy means a change request and a CAB meeting. We use Jenkins.", "change request"),
         ("Deploys run from a bash script which only he fully understands. We use Terraform.", "bash script"),
+        // A sentence that calls itself the pain wins over one with more incidental cues.
+        ("On day one I found 5 clusters nobody could explain and deploys that need a Jira ticket to a separate ops group. The ticket queue is the pain everyone names.", "ticket queue"),
+        ("Builds are slow, reviews take days and tickets pile up. Honestly the release train is our biggest problem.", "release train"),
+        ("We have manual steps and flaky tests everywhere. Onboarding new hires is what hurts.", "onboarding new hires"),
     ];
     let r = reader();
     for (t, want) in cases {

@@ -717,7 +717,7 @@ impl Reader {
             .collect();
         let kind = alt(&all_kinds);
         let nouns = alt(&t.nouns);
-        let sep = r"(?:\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*|\s*\+\s*|\s+plus\s+)";
+        let sep = r"(?:\s*[,|/]\s*(?:and\s+)?|\s+and\s+|\s*&\s*|\s*\+\s*|\s+plus\s+)";
         let team_list = pat(
             &format!(
                 r"(?:{num_plain}\s+(?:{kind})(?:\s+(?:{nouns}))?{sep})+{num_plain}\s+(?:{kind})\s+(?:{nouns})"
@@ -957,7 +957,13 @@ impl Reader {
             }
             let c = Capability::from_id(k)
                 .ok_or_else(|| err(format!("capabilities: unknown {k:?}")))?;
-            capabilities.push((c, alt_pat(list, &format!("capabilities.{k}"))?));
+            // A capability's own two-word id ("ship_service", "ml-jobs", as the contract and a
+            // team copying it write them) names it too.
+            let mut list = list.clone();
+            if k.contains('_') {
+                list.push(format!("{}s?", k.replace('_', "[_ -]")));
+            }
+            capabilities.push((c, alt_pat(&list, &format!("capabilities.{k}"))?));
         }
         let mut capabilities_bare = Vec::new();
         for (k, list) in &f.capabilities_bare {

@@ -107,6 +107,12 @@ impl Segmenter {
                 carried = None;
                 continue;
             }
+            // A heading alone on its line without a colon ("Pain", "**First golden paths**") labels
+            // the following lines, as "Pain:" would.
+            if let Some(kind) = self.heading(line) {
+                carried = Some(kind);
+                continue;
+            }
             // Numbered answers: "1. ...", "2) ...", possibly several on one line.
             let parts = self.numbered_parts(line);
             if parts.is_empty() {
@@ -140,6 +146,31 @@ impl Segmenter {
             }
         }
         out
+    }
+
+    /// The kind of a line that is nothing but a label word without its colon (at most four words, no
+    /// digits, no colon of its own).
+    fn heading(&self, line: &str) -> Option<Kind> {
+        let t = line
+            .trim()
+            .trim_matches(|c: char| matches!(c, '*' | '_' | '#'));
+        let t = t.trim();
+        if t.is_empty()
+            || t.contains(':')
+            || t.split_whitespace().count() > 4
+            || t.chars().any(|c| c.is_ascii_digit())
+        {
+            return None;
+        }
+        let probe = format!("{t}:");
+        let c = self.label.captures(&probe)?;
+        if c.get(0).map(|m| (m.start(), m.end())) != Some((0, probe.len())) {
+            return None;
+        }
+        self.kinds
+            .iter()
+            .find(|(group, _)| c.get(*group).is_some())
+            .map(|&(_, k)| k)
     }
 
     /// The numbered answers in a line: (number, byte offset of the answer text).

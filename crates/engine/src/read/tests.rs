@@ -1035,3 +1035,59 @@ fn previews_and_my_service_are_capabilities() {
         json!({"capabilities": ["ship_service"]}),
     );
 }
+
+/// A capability's own id, as the contract writes it and a team may copy it, names it.
+#[test]
+fn capability_ids_name_their_capability() {
+    holds(
+        &[
+            "First: ship_service, provision_infra",
+            "first golden paths: provision-infra then ship service",
+            "Stack: Argo CD\nFirst\n- ship_service\n- provision_infra",
+        ],
+        json!({"capabilities": ["ship_service", "provision_infra"]}),
+    );
+    holds(
+        &[
+            "first: ml_job + scaffold_repo",
+            "First golden paths: ml_jobs, scaffold-repo",
+        ],
+        json!({"capabilities": ["scaffold_repo", "ml_job"]}),
+    );
+}
+
+/// Team counts listed with pipes or slashes between them.
+#[test]
+fn team_lists_split_by_pipes_or_slashes() {
+    holds(
+        &[
+            "for the bot: 60 app teams | 2 data | 5 ml | ~500 eng | 12 clusters",
+            "60 app teams / 2 data / 5 ml, about 500 engineers",
+            "teams: 60 app teams|2 data|5 ml",
+        ],
+        json!({"teams": {"app": 60, "data": 2, "ml": 5}}),
+    );
+}
+
+/// A heading alone on its line, without a colon, labels the lines under it.
+#[test]
+fn headings_without_a_colon_label_the_lines_under_them() {
+    holds(
+        &[
+            "Consumers\n- 22 product teams\nPain\n- snowflake clusters, each team asked for its own\nFirst\n- ship_service, provision_infra\nConstraints\n- SOC2",
+            "**Teams**\n22 product teams\n**Top pain**\nsnowflake clusters everywhere\n**First golden paths**\nship a service and provision infra\n**Constraints**\nSOC 2",
+            "## Consumer teams\n22 product teams\n\n## Pain\nsnowflake clusters\n\n## First\nship_service + provision_infra\n\n## Constraints\nsoc2",
+        ],
+        json!({"teams": {"app": 22}, "capabilities": ["ship_service", "provision_infra"], "constraints": ["soc2"]}),
+    );
+    let r = reader();
+    let p = r.read(
+        "Pain\n- snowflake clusters, each team asked for its own\nFirst\n- ship_service",
+        &Source::Message,
+    );
+    let pain = p.pain.map(|f| f.value.to_lowercase());
+    assert!(
+        pain.as_deref().is_some_and(|p| p.contains("snowflake")),
+        "{pain:?}"
+    );
+}

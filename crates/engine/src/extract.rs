@@ -13,6 +13,7 @@ use serde::Deserialize;
 use super::state::{Item, Slot, Source};
 use crate::error::LoadError;
 use crate::read::gate::{Found, Gate, GateBuilder, Gates};
+use crate::read::when;
 
 /// One thing recognised in a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,11 +202,7 @@ impl Extractor {
     fn counts(&self, text: &str, found: &Found, hits: &mut Vec<Hit>) {
         let mut app = Vec::new();
         let teams = found.anywhere(self.count_gates.0);
-        for c in teams
-            .then(|| self.team_count.captures_iter(text))
-            .into_iter()
-            .flatten()
-        {
+        for c in when(teams, || self.team_count.captures_iter(text)) {
             let n = c.name("n").map_or("", |m| m.as_str());
             let kind = c.name("kind").map_or("", |m| m.as_str()).to_lowercase();
             let label = tidy(c.get(0).map_or("", |m| m.as_str()));

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::gate::Found;
 use super::segment::{Kind, Segment};
 use super::spell;
-use super::{ahead, back};
+use super::{ahead, back, when};
 use super::{Cue, Pat, Reader};
 use crate::profile::{AccountModel, Category, Constraint, Fact, Profile, TeamKind};
 use crate::state::Source;
@@ -74,11 +74,6 @@ fn prefer(best: &mut Option<(usize, AccountModel)>, rank: usize, model: AccountM
     if best.is_none_or(|(r, _)| rank < r) {
         *best = Some((rank, model));
     }
-}
-
-/// The items of `it()` when `on`, else none (and no search).
-fn when<I: Iterator>(on: bool, it: impl FnOnce() -> I) -> impl Iterator<Item = I::Item> {
-    on.then(it).into_iter().flatten()
 }
 
 /// The items of a plain list of one-word names ("dev, playtest -> live"), lower case, when the whole
@@ -150,6 +145,20 @@ impl Scan<'_> {
     fn may(&self, p: &Pat, seg: &Segment) -> bool {
         let i = self.segs.partition_point(|s| s.start < seg.start);
         self.found.may_in(p.gate, i)
+    }
+
+    /// True when `p` matches `t`, the segment's text (or a masked copy of it), its literal gate
+    /// asked first.
+    fn hit(&self, p: &Pat, seg: &Segment, t: &str) -> bool {
+        self.may(p, seg) && p.is_match(t)
+    }
+
+    /// True when the two words of `n` stand near each other in `t` (the segment's text or a masked
+    /// copy of it), not negated.
+    fn near(&self, n: &super::Near, seg: &Segment, t: &str) -> bool {
+        self.may(&n.first, seg)
+            && n.find(t)
+                .is_some_and(|at| !self.negated(seg, seg.start + at, 2))
     }
 
     /// Number of words between two offsets.
@@ -364,9 +373,7 @@ impl Reader {
         // Greenfield: "nothing yet", "from scratch", or a stack answer that says none.
         let green = scan.segs.iter().any(|s| {
             let t = &text[s.start..s.end];
-            (s.kind == Kind::Stack
-                && scan.may(&self.nothing_answer, s)
-                && self.nothing_answer.is_match(t))
+            (s.kind == Kind::Stack && scan.hit(&self.nothing_answer, s, t))
                 || (s.kind != Kind::Pain
                     && scan.may(&self.nothing_stack, s)
                     && self
@@ -656,9 +663,7 @@ impl Reader {
                 covered.push((l.start(), l.end()));
             }
             // "ml 1", "data x1" beside other team counts.
-            if seg.kind == Kind::Teams
-                || (scan.may(&self.team_nouns_any, seg) && self.team_nouns_any.is_match(t))
-            {
+            if seg.kind == Kind::Teams || scan.hit(&self.team_nouns_any, seg, t) {
                 for c in self.team_kind_num.captures_iter(t) {
                     let all = c.get(0).expect("match");
                     if overlaps(&covered, all.start(), all.end()) {
@@ -745,12 +750,8 @@ impl Reader {
             for c in when(scan.may(&self.tenant_count, seg), || {
                 self.tenant_count.captures_iter(t)
             })
-            .chain(
-                t.contains('(')
-                    .then(|| self.tenant_paren.captures_iter(t))
-                    .into_iter()
-                    .flatten(),
-            ) {
+            .chain(when(t.contains('('), || self.tenant_paren.captures_iter(t)))
+            {
                 let all = c.get(0).expect("match");
                 if overlaps(&covered, all.start(), all.end()) {
                     continue;
@@ -831,8 +832,7 @@ impl Reader {
                         .and_then(|c| self.number(&c["n"]))
                     {
                         let after = &t[self.bare_number.find(t).map_or(0, |m| m.end())..];
-                        let people =
-                            scan.may(&self.engineer_count, seg) && self.engineer_count.is_match(t);
+                        let people = scan.hit(&self.engineer_count, seg, t);
                         if !people || after.trim().is_empty() {
                             teams.insert(TeamKind::App, n);
                         }
@@ -979,7 +979,7 @@ impl Reader {
                 }
             }
             // "so 4 in total" in a sentence about clusters.
-            if scan.may(&self.cluster_noun, seg) && self.cluster_noun.is_match(t) {
+            if scan.hit(&self.cluster_noun, seg, t) {
                 if let Some(n) = self
                     .cluster_total_bare
                     .captures(t)
@@ -988,7 +988,7 @@ impl Reader {
                     keep_max(&mut cl_total, n);
                 }
             }
-            if scan.may(&self.cluster_env_phrase, seg) && self.cluster_env_phrase.is_match(t) {
+            if scan.hit(&self.cluster_env_phrase, seg, t) {
                 cluster_per_env = true;
             }
             // "one cluster in each of our 3 accounts".
@@ -1053,10 +1053,8 @@ impl Reader {
                 if !scan.negated(seg, seg.start + m.start(), 3) {
                     hide = Some(true);
                 }
-            } else if (scan.may(&self.hide_objects, seg)
-                && scan.may(&self.hide_distance, seg)
-                && self.hide_objects.is_match(t)
-                && self.hide_distance.is_match(t))
+            } else if (scan.hit(&self.hide_objects, seg, t)
+                && scan.hit(&self.hide_distance, seg, t))
                 || (self.hide_strong.is_match(t)
                     && self.hide_who.is_match(t)
                     && self.hide_strong.find_iter(t).any(|m| {
@@ -1567,22 +1565,17 @@ impl Reader {
         for seg in scan.segs.iter().filter(|s| s.kind != Kind::Pain) {
             let t = &text[seg.start..seg.end];
             // "none besides keeping our Terraform modules": none, and what the rest says.
-            if seg.kind == Kind::Constraints
-                && scan.may(&self.nothing_answer, seg)
-                && self.nothing_answer.is_match(t)
-            {
+            if seg.kind == Kind::Constraints && scan.hit(&self.nothing_answer, seg, t) {
                 none = true;
             }
-            if scan.may(&self.nothing_constraints, seg) && self.nothing_constraints.is_match(t) {
+            if scan.hit(&self.nothing_constraints, seg, t) {
                 none = true;
             }
             // "data ... must stay in Malta", "separate accounts ... are required".
             for n in &self.near {
                 if let super::NearFact::Constraint(c) = n.is {
-                    if let Some(at) = scan.may(&n.first, seg).then(|| n.find(t)).flatten() {
-                        if !scan.negated(seg, seg.start + at, 2) {
-                            p.constraints.insert(c, source.clone());
-                        }
+                    if scan.near(n, seg, t) {
+                        p.constraints.insert(c, source.clone());
                     }
                 }
             }
@@ -1639,7 +1632,7 @@ impl Reader {
                     .any(|c| c.cue == Cue::Want && c.start >= seg.start && c.end <= seg.end),
                 Kind::Prose => {
                     seg.after == Some(Kind::First)
-                        || (scan.may(&self.capability_ask, seg) && self.capability_ask.is_match(t))
+                        || scan.hit(&self.capability_ask, seg, t)
                         || scan
                             .cues
                             .iter()
@@ -1720,14 +1713,8 @@ impl Reader {
             }
             for n in &self.near {
                 if let super::NearFact::Capability(cap) = n.is {
-                    if let Some(at) = scan
-                        .may(&n.first, seg)
-                        .then(|| n.find(text_for(&cap)))
-                        .flatten()
-                    {
-                        if !scan.negated(seg, seg.start + at, 2) {
-                            p.capabilities.insert(cap, source.clone());
-                        }
+                    if scan.near(n, seg, text_for(&cap)) {
+                        p.capabilities.insert(cap, source.clone());
                     }
                 }
             }
@@ -1794,7 +1781,7 @@ impl Reader {
                 }
             }
         }
-        let mut best: Option<(usize, &Segment)> = None;
+        let mut best: Option<((bool, usize), &Segment)> = None;
         for seg in scan.segs.iter().filter(|s| s.kind == Kind::Prose) {
             let t = &text[seg.start..seg.end];
             let strong = when(scan.may(&self.pain_cues, seg), || {
@@ -1807,9 +1794,9 @@ impl Reader {
             })
             .count();
             // A sentence that calls itself the pain wins over any count of incidental cues.
-            let named = scan.may(&self.pain_named, seg) && self.pain_named.is_match(t);
-            let n = 2 * strong + weak + if named { 1000 } else { 0 };
-            if n >= 2 && best.is_none_or(|(b, _)| n > b) {
+            let named = scan.hit(&self.pain_named, seg, t);
+            let n = (named, 2 * strong + weak);
+            if (named || n.1 >= 2) && best.is_none_or(|(b, _)| n > b) {
                 best = Some((n, seg));
             }
         }

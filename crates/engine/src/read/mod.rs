@@ -99,6 +99,11 @@ pub(crate) struct Near {
     within: usize,
 }
 
+/// The items of `it()` when `on`, else none (and no search).
+pub(crate) fn when<I: Iterator>(on: bool, it: impl FnOnce() -> I) -> impl Iterator<Item = I::Item> {
+    on.then(it).into_iter().flatten()
+}
+
 /// The character boundary of `t` at or after `pos - n` (a window start `n` bytes back).
 pub(crate) fn back(t: &str, pos: usize, n: usize) -> usize {
     let mut i = pos.saturating_sub(n);
@@ -761,13 +766,7 @@ impl Reader {
         let tenant_alias = t
             .tenant_alias
             .iter()
-            .map(|p| {
-                let b = bounded(p);
-                Ok(Pat {
-                    re: re(&b, "teams.tenant_alias")?,
-                    gate: gates.borrow_mut().add(&ascii_bounds(&b)),
-                })
-            })
+            .map(|p| pat(&bounded(p), "teams.tenant_alias"))
             .collect::<Result<Vec<_>, _>>()?;
         // "the ML research group (two teams)": the kind comes before the parenthesis.
         let team_paren = pat(

@@ -167,6 +167,11 @@ impl Segmenter {
         if c.get(0).map(|m| (m.start(), m.end())) != Some((0, probe.len())) {
             return None;
         }
+        self.kind_in(&c)
+    }
+
+    /// The kind a label match names: the one whose group matched.
+    fn kind_in(&self, c: &regex::Captures) -> Option<Kind> {
         self.kinds
             .iter()
             .find(|(group, _)| c.get(*group).is_some())
@@ -268,12 +273,7 @@ impl Segmenter {
             .is_none_or(|f| f.may(self.label_gate, s, e))
             .then(|| self.label.captures_iter(piece));
         for c in labels.into_iter().flatten() {
-            let Some(kind) = self
-                .kinds
-                .iter()
-                .find(|(group, _)| c.get(*group).is_some())
-                .map(|&(_, k)| k)
-            else {
+            let Some(kind) = self.kind_in(&c) else {
                 continue;
             };
             let m = c.get(0).expect("match");

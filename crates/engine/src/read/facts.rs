@@ -196,6 +196,21 @@ impl Scan<'_> {
                 && !self.stops.is_match(&self.text[c.end..pos])
         })
     }
+
+    /// True when a regime or requirement at `pos` is negated ("no SOC 2", "not PCI") rather than
+    /// excepted: after "except", "other than" or "besides" a constraint is the one that applies
+    /// ("no constraints except GDPR").
+    fn constraint_negated(&self, seg: &Segment, pos: usize) -> bool {
+        let (cs, _) = self.clause(seg, pos);
+        let excepted = self.cues.iter().any(|c| {
+            c.cue == Cue::Negate
+                && c.start >= cs
+                && c.end <= pos
+                && self.words(c.end, pos) <= 2
+                && self.stops.is_match(&self.text[c.start..c.end])
+        });
+        !excepted && self.negated(seg, pos, 2)
+    }
 }
 
 impl Reader {
@@ -661,6 +676,31 @@ impl Reader {
                     }
                 }
                 covered.push((l.start(), l.end()));
+            }
+            // "5 teams (4 product, 1 data)": a total whose parts add up to it is those parts.
+            for c in when(scan.may(&self.team_breakdown, seg), || {
+                self.team_breakdown.captures_iter(t)
+            }) {
+                let (Some(total), Some(list)) = (self.number(&c["n"]), c.name("list")) else {
+                    continue;
+                };
+                let parts: Vec<(u32, TeamKind)> = self
+                    .team_pair
+                    .captures_iter(list.as_str())
+                    .filter_map(|p| Some((self.number(&p["n"])?, self.kind_of(&p["kind"])?)))
+                    .collect();
+                if parts.len() < 2 || parts.iter().map(|(n, _)| n).sum::<u32>() != total {
+                    continue;
+                }
+                let mut sums: BTreeMap<TeamKind, u32> = BTreeMap::new();
+                for (n, k) in parts {
+                    *sums.entry(k).or_insert(0) += n;
+                }
+                for (k, n) in sums {
+                    team_max(&mut teams, k, n);
+                }
+                let all = c.get(0).expect("match");
+                covered.push((all.start(), all.end()));
             }
             // "ml 1", "data x1" beside other team counts.
             if seg.kind == Kind::Teams || scan.hit(&self.team_nouns_any, seg, t) {
@@ -1581,7 +1621,7 @@ impl Reader {
             }
             for (c, re) in &self.constraints {
                 for m in when(scan.may(re, seg), || re.find_iter(t)) {
-                    if scan.negated(seg, seg.start + m.start(), 2) {
+                    if scan.constraint_negated(seg, seg.start + m.start()) {
                         continue;
                     }
                     if *c == Constraint::ExistingInvestment

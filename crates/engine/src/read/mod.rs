@@ -424,6 +424,8 @@ pub struct Reader {
     team_count: Pat,
     team_reverse: Pat,
     team_of: Pat,
+    /// "5 teams (4 product, 1 data)", "5 teams: 4 backend, 1 data": a total, then its parts.
+    team_breakdown: Pat,
     team_kind_first: Pat,
     team_list_tail: Pat,
     team_kind_num: Regex,
@@ -642,10 +644,14 @@ impl Reader {
             label_gate,
             kinds,
             numbered: re(
-                r"^\s*(?:q|#|question\s*)?(?P<n>[1-9](?:\s*[.)]|\s*[:\-—–]|/\s)|[a-eA-E]\))\s*",
+                r"^\s*(?:(?:q|#|question\s*|\()?(?P<n>[1-9](?:\s*[.)]|\s*[:\-—–]|/\s|\x{FE0F}?\x{20E3})|[a-eA-E]\))|q(?P<qn>[1-9])\s)\s*",
                 "numbered",
             )?,
-            inline_numbered: re(r"(?:^|\s)\(?(?P<n>[1-9])[.)]\s+", "numbered")?,
+            // Answers chained on one line: "1) x 2) y", "1/ x 2/ y", "q1: x q2: y", keycap digits.
+            inline_numbered: re(
+                r"(?:^|\s)(?:(?:\(|q|#)?(?P<n>[1-9])(?:[.)/]|:|\x{FE0F}?\x{20E3})|q(?P<qn>[1-9]))\s+",
+                "numbered",
+            )?,
             sentence_end: re(r"[.!?;]+(?:\s+|$)", "sentences")?,
             order,
             colon_only: re(&format!(r"^(?:{})$", alt(&f.colon_only)), "colon_only")?,
@@ -753,7 +759,7 @@ impl Reader {
         )?;
         let team_count = pat(
             &format!(
-                r"{num}[\s-]+(?:(?P<pre>[a-z]+)\s+)??(?:(?:[a-z]+/)?(?P<kind>{kind})(?:\s*(?:/|&|\+|and|or)\s*(?:{kind}))?\s+)?(?:(?P<adj>[a-z][\w-]*)\s+)?(?:{nouns})\b(?:\s+(?:of|doing|for|in)\s+(?:the\s+)?(?P<of>{kind})|\s+(?P<post>{kind})\s+(?:group|side|org))?"
+                r"{num}[\s-]+(?:(?P<pre>[a-z]+)\s+)??(?:(?:[a-z]+/)?(?P<kind>{kind})(?:\s*(?:/|&|\+|and|or)\s*(?:{kind}))?\s+)?(?:(?P<adj>[a-z][\w-]*)\s+)?(?:{nouns})\b(?:\s+(?:of|doing|for|in)\s+(?:the\s+)?(?P<of>{kind})|\s+(?P<post>{kind})(?:\s+(?:group|side|org)|\s*(?:[,;.)]|$)|\s+and\b))?"
             ),
             "team count",
         )?;
@@ -778,6 +784,12 @@ impl Reader {
                 r"{num}\s+(?:(?:{nouns})\s+)?(?:of\s+them\s+)?(?:are\s+|that\s+|who\s+)?(?:doing|of|make|making|do|working on|work on|building|build|develop|developing)\s+(?:the\s+)?(?P<kind2>{kind})"
             ),
             "team of",
+        )?;
+        let team_breakdown = pat(
+            &format!(
+                r"{num}\s+(?:(?:{nouns})|(?:{kind})\s+(?:{nouns}))(?:\s+(?:in\s+)?total)?\s*(?:\(|:\s|[-–—]\s)\s*(?P<list>[^()\n.;]{{3,90}})"
+            ),
+            "team breakdown",
         )?;
         // "platform team is just one team", "Platform: 1 team", "platform group of 2 teams": the kind
         // first, then a number of teams.
@@ -1131,6 +1143,7 @@ impl Reader {
             team_count,
             team_reverse,
             team_of,
+            team_breakdown,
             team_kind_first,
             team_list_tail,
             team_kind_num,

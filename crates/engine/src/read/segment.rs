@@ -125,20 +125,26 @@ impl Segmenter {
                     &mut carried,
                 );
             } else {
-                let first = parts[0].1;
+                let first = parts[0].2;
+                // "Priorities in order: 1) preview envs, 2) databases": after a label, the numbers
+                // are items of that label, not the answers to the grouped questions.
+                let mut items_of = None;
                 if first > 0 {
+                    items_of = self.list_heading(&line[..first]);
                     self.labelled(
                         text,
                         (start, start + first),
                         carried,
                         found,
                         &mut out,
-                        &mut carried,
+                        &mut items_of,
                     );
                 }
-                for (i, &(n, s)) in parts.iter().enumerate() {
-                    let e = parts.get(i + 1).map_or(line.len(), |p| p.1);
-                    let kind = self.order.get(n - 1).copied();
+                // An answer ends where the next one's number starts ("2) manual deploys 3) ship":
+                // the "3)" is not part of answer 2).
+                for (i, &(n, s, _)) in parts.iter().enumerate() {
+                    let e = parts.get(i + 1).map_or(line.len(), |p| p.2.max(s));
+                    let kind = items_of.or_else(|| self.order.get(n - 1).copied());
                     let mut c = None;
                     self.labelled(text, (start + s, start + e), kind, found, &mut out, &mut c);
                 }
@@ -146,6 +152,27 @@ impl Segmenter {
             }
         }
         out
+    }
+
+    /// The kind named by the words before a numbered list on its line ("Priorities in order:",
+    /// "Asks (ranked):").
+    fn list_heading(&self, prefix: &str) -> Option<Kind> {
+        let t = prefix.trim().trim_end_matches([':', '-', '>']).trim_end();
+        let lower = t.to_ascii_lowercase();
+        let t = [
+            "in order",
+            "in priority order",
+            "in that order",
+            "by priority",
+            "ranked",
+            "(ranked)",
+            "(in order)",
+            "ordered",
+        ]
+        .iter()
+        .find_map(|q| lower.strip_suffix(q))
+        .map_or(t, |rest| &t[..rest.len()]);
+        self.heading(t.trim_end_matches([',', ' ']))
     }
 
     /// The kind of a line that is nothing but a label word without its colon (at most four words, no
@@ -178,10 +205,11 @@ impl Segmenter {
             .map(|&(_, k)| k)
     }
 
-    /// The numbered answers in a line: (number, byte offset of the answer text).
-    fn numbered_parts(&self, line: &str) -> Vec<(usize, usize)> {
+    /// The numbered answers in a line: (number, byte offset of the answer text, byte offset of its
+    /// number).
+    fn numbered_parts(&self, line: &str) -> Vec<(usize, usize, usize)> {
         if let Some(c) = self.numbered.captures(line) {
-            let raw = &c["n"];
+            let raw = c.name("n").or(c.name("qn")).map_or("", |m| m.as_str());
             let n: usize = match raw.chars().next() {
                 Some(l @ 'a'..='e') => l as usize - 'a' as usize + 1,
                 Some(l @ 'A'..='E') => l as usize - 'A' as usize + 1,
@@ -190,13 +218,14 @@ impl Segmenter {
             };
             let body = c.get(0).map_or(0, |m| m.end());
             if (1..=self.order.len()).contains(&n) {
-                let mut parts = vec![(n, body)];
+                let mut parts = vec![(n, body, 0)];
                 // Further answers on the same line: "1) x 2) y".
                 let mut want = n + 1;
                 for c in self.inline_numbered.captures_iter(&line[body..]) {
-                    let k: usize = c["n"].parse().unwrap_or(0);
+                    let k: usize = number(&c);
                     if k == want {
-                        parts.push((k, body + c.get(0).map_or(0, |m| m.end())));
+                        let m = c.get(0).expect("match");
+                        parts.push((k, body + m.end(), body + m.start()));
                         want += 1;
                     }
                 }
@@ -234,7 +263,7 @@ impl Segmenter {
                 let mut at = body;
                 let mut parts = Vec::new();
                 for (k, p) in pieces.iter().enumerate() {
-                    parts.push((k + 1, at));
+                    parts.push((k + 1, at, at));
                     at += p.len() + sep.len();
                 }
                 return parts;
@@ -244,9 +273,10 @@ impl Segmenter {
         let mut parts = Vec::new();
         let mut want = 1;
         for c in self.inline_numbered.captures_iter(line) {
-            let k: usize = c["n"].parse().unwrap_or(0);
+            let k: usize = number(&c);
             if k == want {
-                parts.push((k, c.get(0).map_or(0, |m| m.end())));
+                let m = c.get(0).expect("match");
+                parts.push((k, m.end(), m.start()));
                 want += 1;
             }
         }
@@ -370,4 +400,12 @@ fn abbreviation(before: &str) -> bool {
         w.as_str(),
         "e.g" | "i.e" | "etc" | "vs" | "approx" | "ca" | "incl" | "e" | "i" | "mr" | "dr" | "no"
     )
+}
+
+/// The number of a chained answer ("2)", "q2").
+fn number(c: &regex::Captures) -> usize {
+    c.name("n")
+        .or(c.name("qn"))
+        .and_then(|m| m.as_str().parse().ok())
+        .unwrap_or(0)
 }

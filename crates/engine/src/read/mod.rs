@@ -604,34 +604,29 @@ impl Reader {
             })
         };
 
-        // Segmenting.
-        let mut label_groups = Vec::new();
-        let mut kinds = Vec::new();
-        for (i, (k, words)) in f.labels.iter().enumerate() {
+        // Segmenting. The label pattern is searched without capture groups (a lazy DFA, no
+        // backtracking over its hundreds of words); a match is then told apart by the first kind whose
+        // own pattern matches all of it (the kind the whole pattern's leftmost-first alternation
+        // would have chosen).
+        let label_with = |words: &str| {
+            format!(
+                r"(?m)(?:^|[.;,!?|(:]\s+|\s[-–—]\s+|^\s*(?:[-*•>#]+)\s*)(?:(?:and|also|then|so|honestly|frankly|basically|tbh|well|ok|okay|but|anyway)\s*,?\s+)?(?:\*\*|__)?(?:(?:(?:our|the|my|main|top|biggest|current|existing)\s+)*(?:{words})(?:\s+(?:today|now|currently|wise|so far|most|the most))?(?:\s*\([^)\n]{{0,24}}\))?)(?:\*\*|__)?(?:\s*(?:[:=?]|->|→|=>)|\s+(?:is|are)\s)\s*(?:\*\*|__)?"
+            )
+        };
+        let mut label_words = Vec::new();
+        let mut label_kinds = Vec::new();
+        for (k, words) in &f.labels {
             let kind =
                 Kind::from_id(k).ok_or_else(|| err(format!("labels: unknown kind {k:?}")))?;
             alt_re(words, &format!("labels.{k}"))?;
-            label_groups.push(format!("(?P<k{i}>{})", alt(words)));
-            kinds.push(kind);
+            label_words.push(alt(words));
+            label_kinds.push((
+                re(&format!(r"\A(?:{})\z", label_with(&alt(words))), "labels")?,
+                kind,
+            ));
         }
-        let label_pattern = format!(
-            r"(?m)(?:^|[.;,!?|(:]\s+|\s[-–—]\s+|^\s*(?:[-*•>#]+)\s*)(?:(?:and|also|then|so|honestly|frankly|basically|tbh|well|ok|okay|but|anyway)\s*,?\s+)?(?:\*\*|__)?(?P<lab>(?:(?:our|the|my|main|top|biggest|current|existing)\s+)*(?:{})(?:\s+(?:today|now|currently|wise|so far|most|the most))?(?:\s*\([^)\n]{{0,24}}\))?)(?:\*\*|__)?(?:\s*(?:[:=?]|->|→|=>)|\s+(?P<is>is|are)\s)\s*(?:\*\*|__)?",
-            label_groups.join("|")
-        );
+        let label_pattern = label_with(&label_words.join("|"));
         let label = re(&label_pattern, "labels")?;
-        // Each kind by the index of its group, so that a match is told apart without a name lookup.
-        let kinds = kinds
-            .into_iter()
-            .enumerate()
-            .map(|(i, k)| {
-                let name = format!("k{i}");
-                let group = label
-                    .capture_names()
-                    .position(|n| n == Some(name.as_str()))
-                    .ok_or_else(|| err(format!("labels: no group {name}")))?;
-                Ok((group, k))
-            })
-            .collect::<Result<Vec<_>, LoadError>>()?;
         let label_gate = gates.borrow_mut().add_ranged(&ascii_bounds(&label_pattern));
         let mut order = Vec::new();
         for n in &f.numbered {
@@ -642,7 +637,12 @@ impl Reader {
         let segmenter = Segmenter {
             label,
             label_gate,
-            kinds,
+            label_kinds,
+            label_head: re(
+                r"\A(?:[.;,!?|(:]\s+|\s[-–—]\s+|\s*(?:[-*•>#]+)\s*)?(?:(?:and|also|then|so|honestly|frankly|basically|tbh|well|ok|okay|but|anyway)\s*,?\s+)?(?:\*\*|__)?",
+                "labels",
+            )?,
+            label_is: re(r"(?:\*\*|__)?\s+(?:is|are)\s\s*(?:\*\*|__)?\z", "labels")?,
             numbered: re(
                 r"^\s*(?:(?:q|#|question\s*|\()?(?P<n>[1-9](?:\s*[.)]|\s*[:\-—–]|/\s|\x{FE0F}?\x{20E3})|[a-eA-E]\))|q(?P<qn>[1-9])\s)\s*",
                 "numbered",

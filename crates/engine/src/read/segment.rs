@@ -75,11 +75,17 @@ pub struct Segment {
 /// The compiled segmenting patterns.
 #[derive(Debug, Clone)]
 pub struct Segmenter {
-    /// Label matcher; a matched group of `kinds` (by its index) says the kind.
+    /// Label matcher (no capture groups).
     pub(crate) label: Regex,
     /// The label matcher's literal gate.
     pub(crate) label_gate: Gate,
-    pub(crate) kinds: Vec<(usize, Kind)>,
+    /// Each kind with the label pattern of its words alone, anchored at both ends: the first that
+    /// matches all of a label match is its kind.
+    pub(crate) label_kinds: Vec<(Regex, Kind)>,
+    /// What comes before the label words in a match (punctuation, a bullet, "and", "**").
+    pub(crate) label_head: Regex,
+    /// A match that ends in "is" or "are" rather than a colon ("CI is slow").
+    pub(crate) label_is: Regex,
     pub(crate) numbered: Regex,
     pub(crate) inline_numbered: Regex,
     pub(crate) sentence_end: Regex,
@@ -190,18 +196,18 @@ impl Segmenter {
             return None;
         }
         let probe = format!("{t}:");
-        let c = self.label.captures(&probe)?;
-        if c.get(0).map(|m| (m.start(), m.end())) != Some((0, probe.len())) {
+        let m = self.label.find(&probe)?;
+        if (m.start(), m.end()) != (0, probe.len()) {
             return None;
         }
-        self.kind_in(&c)
+        self.kind_of(m.as_str())
     }
 
-    /// The kind a label match names: the one whose group matched.
-    fn kind_in(&self, c: &regex::Captures) -> Option<Kind> {
-        self.kinds
+    /// The kind a label match names: the first kind whose own pattern matches all of it.
+    fn kind_of(&self, matched: &str) -> Option<Kind> {
+        self.label_kinds
             .iter()
-            .find(|(group, _)| c.get(*group).is_some())
+            .find(|(re, _)| re.is_match(matched))
             .map(|&(_, k)| k)
     }
 
@@ -301,20 +307,20 @@ impl Segmenter {
         let mut cuts: Vec<(usize, usize, Kind)> = Vec::new();
         let labels = found
             .is_none_or(|f| f.may(self.label_gate, s, e))
-            .then(|| self.label.captures_iter(piece));
-        for c in labels.into_iter().flatten() {
-            let Some(kind) = self.kind_in(&c) else {
+            .then(|| self.label.find_iter(piece));
+        for m in labels.into_iter().flatten() {
+            let Some(kind) = self.kind_of(m.as_str()) else {
                 continue;
             };
-            let m = c.get(0).expect("match");
-            if c.name("is").is_some()
-                && c.name("lab")
-                    .is_some_and(|l| self.colon_only.is_match(l.as_str().trim()))
-            {
-                continue;
+            let head = self.label_head.find(m.as_str()).map_or(0, |h| h.end());
+            // "CI is slow": a colon-only label word followed by "is" is prose, not a label.
+            if let Some(is) = self.label_is.find(m.as_str()) {
+                let lab = m.as_str().get(head..is.start()).unwrap_or("");
+                if self.colon_only.is_match(lab.trim()) {
+                    continue;
+                }
             }
-            let lab = c.name("lab").map_or(m.start(), |l| l.start());
-            cuts.push((lab, m.end(), kind));
+            cuts.push((m.start() + head, m.end(), kind));
         }
         let mut pos = 0;
         let mut kind = default;

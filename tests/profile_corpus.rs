@@ -22,7 +22,7 @@ use pavebot_engine::state::Source;
 use serde_json::{Map, Value};
 
 /// The held-out figure this test demands (percent of expected facts read right).
-const THRESHOLD: f64 = 94.0;
+const THRESHOLD: f64 = 95.0;
 
 struct Line {
     id: String,

@@ -1091,3 +1091,179 @@ fn headings_without_a_colon_label_the_lines_under_them() {
         "{pain:?}"
     );
 }
+
+/// Numbered answers written "1/", "q1:", "q1 ", "(1)" or with keycap digits answer the grouped
+/// questions in order, and an answer ends where the next one's number starts.
+#[test]
+fn numbered_answers_in_other_notations() {
+    holds(
+        &[
+            "1/ 14 app teams 2/ waiting on infra tickets 3/ provision infra 4/ GitLab CI, Terraform 5/ SOC 2",
+            "q1: 14 app teams. q2: waiting on infra tickets. q3: provision infra. q4: GitLab CI, Terraform. q5: SOC 2",
+            "q1 14 app teams. q2 waiting on infra tickets. q3 provision infra. q4 GitLab CI, Terraform. q5 SOC 2",
+            "(1) 14 app teams\n(2) waiting on infra tickets\n(3) provision infra\n(4) GitLab CI, Terraform\n(5) SOC 2",
+            "1\u{fe0f}\u{20e3} 14 app teams\n2\u{fe0f}\u{20e3} waiting on infra tickets\n3\u{fe0f}\u{20e3} provision infra\n4\u{fe0f}\u{20e3} GitLab CI, Terraform\n5\u{fe0f}\u{20e3} SOC 2",
+        ],
+        json!({"teams": {"app": 14}, "pain": "waiting on infra tickets", "capabilities": ["provision_infra"], "constraints": ["soc2"]}),
+    );
+    // The pain does not carry the next answer's number, and the teams count is not that number.
+    holds(
+        &["answers in order: 1) 6 app teams 2) hand-run helm upgrades 3) ship svc 4) jenkins/tf 5) nil"],
+        json!({"teams": {"app": 6}, "pain": "hand-run helm upgrades", "constraints": ["none"]}),
+    );
+}
+
+/// Numbers after a label are items of that label, not answers to the grouped questions.
+#[test]
+fn a_numbered_list_after_a_label_belongs_to_the_label() {
+    holds(
+        &[
+            "Priorities in order: 1) preview environments per PR, 2) self-service databases.",
+            "First asks (ranked): 1. preview envs for each pull request 2. databases on demand",
+            "Wants: 1) per-PR preview environments 2) self-serve RDS",
+        ],
+        json!({"capabilities": ["provision_infra", "environment"]}),
+    );
+    lacks(
+        &["Priorities in order: 1) preview environments per PR, 2) self-service databases."],
+        "pain",
+    );
+}
+
+/// A total of teams followed by its parts reads as the parts when they add up to it.
+#[test]
+fn a_team_total_split_into_kinds_reads_as_its_parts() {
+    holds(
+        &[
+            "we're 7 teams (6 app + 1 data)",
+            "7 squads: 6 product, 1 data",
+            "Consumers: 7 teams in total (6 feature teams, 1 data team)",
+        ],
+        json!({"teams": {"app": 6, "data": 1}, "ml_data_consumers": true}),
+    );
+    // Parts that do not add up leave the total alone.
+    holds(
+        &["we're 7 teams (most of them app, 1 data)"],
+        json!({"teams": {"app": 7}}),
+    );
+}
+
+/// The kind after the team noun ("2 squads data") and data scientists counted as ML teams.
+#[test]
+fn team_kinds_after_the_noun_and_data_scientists() {
+    holds(
+        &[
+            "we have 9 squads for product, 2 squads data and 1 squad ML",
+            "9 product squads, 2 squads data, 1 ML squad",
+            "teams: 9 squad for product, 2 squad data, 1 squad ml",
+        ],
+        json!({"teams": {"app": 9, "data": 2, "ml": 1}}),
+    );
+    holds(
+        &[
+            "plus 2 teams of data scientists",
+            "and two teams of data scientists training models",
+            "2 data science teams",
+        ],
+        json!({"teams": {"ml": 2}}),
+    );
+}
+
+/// "No constraints" in more words, and a regime after "except" still applies.
+#[test]
+fn no_constraints_said_in_other_words() {
+    holds(
+        &[
+            "constraints? none i know of",
+            "Constraints - none that we know of",
+            "No particular regulation for us.",
+            "We don't have compliance requirements.",
+            "Limits: none whatsoever",
+        ],
+        json!({"constraints": ["none"]}),
+    );
+    holds(
+        &[
+            "No constraints except GDPR.",
+            "no hard constraints other than GDPR",
+            "No compliance besides GDPR",
+        ],
+        json!({"constraints": ["gdpr"]}),
+    );
+}
+
+/// Keeping what the team runs, said as not replacing it, being locked in, renewing or staying.
+#[test]
+fn tools_not_to_be_replaced_are_an_existing_investment() {
+    holds(
+        &[
+            "We run Flux and we're not looking to replace it.",
+            "Datadog everywhere; we will not switch away from it.",
+            "We're locked into Datadog until 2027.",
+            "GitLab CI, Terraform, Datadog (renewed in June)",
+            "Backstage, Argo CD, Kyverno: all staying",
+        ],
+        json!({"constraints": ["existing_investment"]}),
+    );
+}
+
+/// Data kept in a country said as resting, hosted or inside it, or as a data centre there; no
+/// internet in the production network.
+#[test]
+fn residency_and_air_gap_in_other_words() {
+    holds(
+        &[
+            "our data must rest in Germany",
+            "hosting has to be in Switzerland",
+            "regulation requires all data inside Saudi Arabia",
+            "the regulator wants the data center in Indonesia",
+            "customer data never leaves Canada",
+            "the data can not go out of the EU",
+        ],
+        json!({"constraints": ["data_residency"]}),
+    );
+    holds(
+        &[
+            "We don't have internet in the production network.",
+            "prod must be isolated from the internet",
+            "there is no route to the internet from the clusters",
+        ],
+        json!({"constraints": ["air_gapped"]}),
+    );
+}
+
+/// More ways to ask for a capability: "provisioning" as an item, Airflow or dbt jobs, templates for
+/// repositories, environments for testing.
+#[test]
+fn capabilities_said_as_provisioning_jobs_and_test_environments() {
+    holds(
+        &[
+            "first: provisioning + scaffolding",
+            "3. provisioning, scaffolding",
+            "want: scaffolding and provisioning",
+        ],
+        json!({"capabilities": ["provision_infra", "scaffold_repo"]}),
+    );
+    holds(
+        &[
+            "first: run our Airflow jobs",
+            "we want to start with dbt jobs for the analysts",
+            "first: Airflow DAGs on the platform",
+        ],
+        json!({"capabilities": ["ml_job"]}),
+    );
+    holds(
+        &[
+            "We want a template for new repository first.",
+            "first: templates for every new repository",
+        ],
+        json!({"capabilities": ["scaffold_repo"]}),
+    );
+    holds(
+        &[
+            "we want environments for testing on demand",
+            "first we'd like an environment for QA quickly",
+        ],
+        json!({"capabilities": ["environment"]}),
+    );
+}

@@ -1172,3 +1172,25 @@ fn a_choice_question_gets_its_answer_and_an_offer_to_plan_it_and_plan_opens_that
         );
     }
 }
+
+/// With no environments named the plan assumes dev -> prod, and the Phase 3 text names those two
+/// wherever it would have named the team's ("a Stage for each of dev and prod"), never a placeholder
+/// such as "each of each environment".
+#[test]
+fn a_plan_without_named_environments_names_the_assumed_ones() {
+    let r = Run::full(
+        "we want an IDP on EKS for our 12 app teams",
+        "1. tickets for everything\n2. ship a service\n3. GitHub Actions and Argo CD\n4. none",
+    );
+    assert!(r.st.engaged().unwrap().profile.environments.is_none());
+    for bad in [
+        "each of each environment",
+        "(each environment)",
+        "its each environment",
+    ] {
+        assert!(!r.has(bad), "placeholder text {bad:?} in the plan");
+    }
+    assert!(r.has("assumes dev → prod"), "the assumption is stated");
+    assert!(r.has("one per environment (dev and prod)"));
+    assert!(r.has("for each of dev and prod"));
+}

@@ -377,12 +377,13 @@ pub struct Deliverer {
     live: Mutex<HashMap<String, Live>>,
     /// Interaction tokens whose acknowledgement is private: their follow-ups would be private too.
     private_tokens: Mutex<std::collections::HashSet<String>>,
-    /// Called with (key, gate) once a step's replies are all delivered.
+    /// Called with (key, gate, the id of the message carrying that gate's buttons) once a step's
+    /// replies are all delivered.
     on_delivered: OnDelivered,
 }
 
 /// Called with (key, open gate) once a step's replies are all delivered.
-pub type OnDelivered = Box<dyn Fn(&str, Option<u8>) + Send + Sync>;
+pub type OnDelivered = Box<dyn Fn(&str, Option<u8>, Option<u64>) + Send + Sync>;
 
 impl Deliverer {
     /// A deliverer over `rest` for the dispatcher's outbox.
@@ -597,7 +598,13 @@ impl Deliverer {
         if let Err(e) = self.dispatcher.outbox_update(key, seq, None).await {
             error!(thread = %key, error = %e, "cannot remove a delivered outbox entry");
         }
-        (self.on_delivered)(&thread_key, entry.gate);
+        let post = entry.gate.and_then(|g| {
+            let m = self.live.lock().unwrap_or_else(|p| p.into_inner());
+            m.get(&thread_key)
+                .filter(|l| l.gate == Some(g))
+                .map(|l| l.message)
+        });
+        (self.on_delivered)(&thread_key, entry.gate, post);
         true
     }
 

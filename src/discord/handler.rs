@@ -54,7 +54,7 @@ pub struct Data {
     /// confirmation is stamped with it, so a "yes" typed while a Confirm press is in flight cannot
     /// pass a second gate. Memory only: absent after a restart (the typed "yes" then confirms the
     /// open gate).
-    shown_gates: Arc<Mutex<HashMap<String, u8>>>,
+    shown_gates: Arc<Mutex<HashMap<String, Shown>>>,
     /// Posts the outbox.
     pub deliverer: Arc<Deliverer>,
 }
@@ -72,12 +72,12 @@ impl Data {
             .timeout(Duration::from_secs(20))
             .build()
             .unwrap_or_default();
-        let shown_gates: Arc<Mutex<HashMap<String, u8>>> = Arc::default();
+        let shown_gates: Arc<Mutex<HashMap<String, Shown>>> = Arc::default();
         let shown = shown_gates.clone();
         let deliverer = Deliverer::new(
             rest,
             dispatcher.clone(),
-            Box::new(move |key, gate| show_gate(&shown, key, gate)),
+            Box::new(move |key, gate, post| show_gate(&shown, key, gate, post)),
         );
         Data {
             dispatcher,
@@ -140,32 +140,64 @@ impl Data {
                 self.deliverer.kick(key);
             }
         } else {
-            show_gate(&self.shown_gates, key, outcome.info.open_gate);
+            show_gate(&self.shown_gates, key, outcome.info.open_gate, None);
         }
         Ok((outcome, private, acked))
     }
 
-    /// The gate last shown in the thread `key`.
-    fn shown_gate(&self, key: &str) -> Option<u8> {
-        self.shown_gates
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(key)
-            .copied()
+    /// The gate the author of message `message` had in front of them in the thread `key`: the gate
+    /// last shown, unless its buttons were posted after the message was written (Discord ids grow
+    /// with time), in which case the one shown before it. A "yes" typed while a Confirm press was
+    /// moving the engagement on answers the gate it was typed at, not the next one.
+    fn shown_gate(&self, key: &str, message: u64) -> Option<u8> {
+        gate_seen(
+            &self.shown_gates.lock().unwrap_or_else(|p| p.into_inner()),
+            key,
+            message,
+        )
     }
 }
 
-/// Remembers the gate open in `key` once a step's replies are delivered.
-fn show_gate(gates: &Mutex<HashMap<String, u8>>, key: &str, gate: Option<u8>) {
-    let mut m = gates.lock().unwrap_or_else(|p| p.into_inner());
-    match gate {
-        Some(g) => {
-            m.insert(key.to_string(), g);
-        }
-        None => {
-            m.remove(key);
-        }
+/// The gate shown in a thread: the one open now, the id of the message carrying its buttons (when
+/// known), and the one shown before it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Shown {
+    gate: Option<u8>,
+    post: Option<u64>,
+    before: Option<u8>,
+}
+
+/// The gate in front of the author of message `message` in thread `key` (see [`Data::shown_gate`]).
+fn gate_seen(m: &HashMap<String, Shown>, key: &str, message: u64) -> Option<u8> {
+    let s = m.get(key)?;
+    match s.post {
+        Some(post) if post > message => s.before,
+        _ => s.gate,
     }
+}
+
+/// Remembers the gate open in `key` once a step's replies are delivered, with the id of the message
+/// that shows it.
+fn show_gate(
+    gates: &Mutex<HashMap<String, Shown>>,
+    key: &str,
+    gate: Option<u8>,
+    post: Option<u64>,
+) {
+    let mut m = gates.lock().unwrap_or_else(|p| p.into_inner());
+    let old = m.get(key).copied().unwrap_or_default();
+    if gate.is_none() && old.gate.is_none() {
+        m.remove(key);
+        return;
+    }
+    // The same gate shown again (after a question at it) was in front of the thread since its first
+    // showing: that post stays the one messages are compared with.
+    let (post, before) = if old.gate == gate {
+        (old.post, old.before)
+    } else {
+        (post, old.gate)
+    };
+    m.insert(key.to_string(), Shown { gate, post, before });
 }
 
 impl Data {
@@ -642,7 +674,7 @@ async fn on_message(
     }
     // The gate shown in this thread when the message arrived (read before any await: the replies of a
     // step running now must not change what this message answers).
-    let seen_gate = data.shown_gate(&map::thread_key(msg.channel_id.get()));
+    let seen_gate = data.shown_gate(&map::thread_key(msg.channel_id.get()), msg.id.get());
     let bot = bot_id.get();
     let mentioned = map::mentions(&msg.content, bot) || msg.mentions.iter().any(|u| u.id == bot_id);
     let in_thread = data.is_engagement_thread(msg.channel_id).await;
@@ -975,4 +1007,32 @@ pub fn on_error(err: poise::FrameworkError<'_, Data, Error>) -> poise::BoxFuture
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A "yes" typed before the next gate's buttons were posted answers the gate it was typed at.
+    #[test]
+    fn a_message_written_before_a_gate_was_posted_answers_the_gate_before() {
+        let m = Mutex::new(HashMap::new());
+        show_gate(&m, "t", Some(1), Some(100));
+        assert_eq!(gate_seen(&m.lock().unwrap(), "t", 150), Some(1));
+        // The Phase 2 gate is posted as message 200; a message written as 180 had Phase 1 in front of
+        // it, one written as 210 had Phase 2.
+        show_gate(&m, "t", Some(2), Some(200));
+        assert_eq!(gate_seen(&m.lock().unwrap(), "t", 180), Some(1));
+        assert_eq!(gate_seen(&m.lock().unwrap(), "t", 210), Some(2));
+        // The same gate shown again (after a question at it) keeps its first post.
+        show_gate(&m, "t", Some(2), Some(300));
+        assert_eq!(gate_seen(&m.lock().unwrap(), "t", 250), Some(2));
+        // Without a post id (a reply delivered through an interaction) the gate shown now counts.
+        show_gate(&m, "t", Some(3), None);
+        assert_eq!(gate_seen(&m.lock().unwrap(), "t", 1), Some(3));
+        // No gate open, and an unknown thread.
+        show_gate(&m, "t", None, None);
+        assert_eq!(gate_seen(&m.lock().unwrap(), "t", 400), None);
+        assert_eq!(gate_seen(&m.lock().unwrap(), "u", 400), None);
+    }
 }

@@ -9,6 +9,8 @@ use crate::engine::{Attachment, Command, Effect, Event};
 
 /// The console's own commands (besides the engine's, listed from [`Command::ALL`]).
 const CONSOLE_HELP: &str = "\
+  \"\"\"                  on a line of its own: the lines up to the next \"\"\" are one message (paste a
+                       multi-line answer between two of them)
   /attach PATH         attach a file (recon report or architecture doc) to your next message
   /user NAME           speak as NAME (default: you)      /roles a,b   set your roles
   /thread NAME         switch thread (default: console)  /help  /quit";
@@ -30,19 +32,41 @@ pub fn help(bot: &Bot) -> String {
     s
 }
 
+/// The line that starts and ends a multi-line message.
+const BLOCK: &str = "\"\"\"";
+
 /// Runs the console loop until end of input or `/quit`.
 pub fn run(bot: &Bot, input: impl BufRead, mut out: impl Write, user: &str) -> anyhow::Result<()> {
     let mut user = user.to_string();
     let mut roles: Vec<String> = Vec::new();
     let mut thread = "console".to_string();
     let mut pending: Vec<Attachment> = Vec::new();
-    writeln!(out, "pavebot console. Describe the platform you want to build, or ask a question. /help lists commands.")?;
+    writeln!(out, "pavebot console. Describe the platform you want to build, or ask a question. Paste a multi-line answer between two lines of \"\"\". /help lists commands.")?;
     prompt(&mut out, &thread, &user)?;
-    for line in input.lines() {
+    let mut lines = input.lines();
+    while let Some(line) = lines.next() {
         let line = line?;
-        let (cmd, rest) = match split_slash(&line) {
-            Some((name, rest)) => (Some(name), rest.to_string()),
-            None => (None, line.trim().to_string()),
+        // `"""` alone on a line: the lines up to the next one are one message, as a pasted multi-line
+        // answer is in Discord (headings, lists and labels keep their lines).
+        let block = if line.trim() == BLOCK {
+            let mut body = Vec::new();
+            for l in lines.by_ref() {
+                let l = l?;
+                if l.trim() == BLOCK {
+                    break;
+                }
+                body.push(l);
+            }
+            Some(body.join("\n"))
+        } else {
+            None
+        };
+        let (cmd, rest) = match &block {
+            Some(text) => (None, text.trim().to_string()),
+            None => match split_slash(&line) {
+                Some((name, rest)) => (Some(name), rest.to_string()),
+                None => (None, line.trim().to_string()),
+            },
         };
         let command = match cmd.as_deref() {
             None => None,

@@ -207,3 +207,38 @@ fn replay_reports_bad_lines_and_goes_on_but_fails_on_an_unreadable_file() {
     assert_ne!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
 }
+
+/// A multi-line answer pasted between two `"""` lines is one message, as it is in Discord: its
+/// headings label the lines under them and the Phase 1 gate opens on it.
+#[test]
+fn console_takes_a_pasted_multi_line_answer_as_one_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let script = "we want an internal developer platform on EKS for 25 app teams\n\
+                  \"\"\"\n\
+                  Pain\n\
+                  - every environment is a jira ticket\n\
+                  First\n\
+                  - ship a service\n\
+                  Stack\n\
+                  - nothing yet\n\
+                  Constraints\n\
+                  - none\n\
+                  \"\"\"\n\
+                  /status\n";
+    let mut cmd = pavebot();
+    cmd.args(["console", "--user", "alice", "--db"]).arg(&db);
+    let (code, out, err) = run_with_input(cmd, script);
+    assert_eq!(code, 0, "stderr: {err}");
+    assert!(out.contains("STOP: Phase 1 restated"), "{out}");
+    assert!(
+        out.contains("every environment is a jira ticket"),
+        "the pain is restated: {out}"
+    );
+    // Three messages (the opening, the block, /status): a prompt before each and one at the end.
+    assert_eq!(out.matches("alice@console> ").count(), 4, "{out}");
+    assert!(
+        !out.contains("**Top pain**: Pain"),
+        "a heading taken as the answer: {out}"
+    );
+}

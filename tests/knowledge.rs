@@ -1194,3 +1194,19 @@ fn a_plan_without_named_environments_names_the_assumed_ones() {
     assert!(r.has("one per environment (dev and prod)"));
     assert!(r.has("for each of dev and prod"));
 }
+
+/// The first milestone answers the pain in the team's own words, as the Phase 1 restatement showed it,
+/// not a category name.
+#[test]
+fn the_first_milestone_names_the_pain_in_the_teams_words() {
+    let r = Run::full(
+        "we want an IDP on EKS for our 12 app teams",
+        "1. every database request is a jira ticket that waits two weeks\n2. provision infra\n3. GitHub Actions and Argo CD\n4. none",
+    );
+    assert!(
+        r.has("It answers your top pain: every database request is a jira ticket that waits two weeks."),
+        "{}",
+        r.doc
+    );
+    assert!(!r.has("It answers your top pain: ticket-driven infrastructure"));
+}

@@ -1856,12 +1856,14 @@ fn plan_milestone(
         text.push(' ');
         text.push_str(&word(Some(k), "milestone.capability", &[("capability", c)]));
     }
-    let pain = eng
-        .items(Slot::TopPain)
-        .iter()
-        .find(|i| i.key != "pain:other")
-        .map(|i| i.label.clone())
-        .or_else(|| profile.pain.as_ref().map(|f| f.value.clone()));
+    // The team's own words for the pain (as the Phase 1 restatement shows them), else the category
+    // the older extractor recognised.
+    let pain = profile.pain.as_ref().map(|f| f.value.clone()).or_else(|| {
+        eng.items(Slot::TopPain)
+            .iter()
+            .find(|i| i.key != "pain:other")
+            .map(|i| i.label.clone())
+    });
     if let Some(p) = pain {
         text.push(' ');
         text.push_str(&word(

@@ -207,7 +207,7 @@ mod tests {
     fn a_correction_that_changes_nothing_in_the_phase_says_so_in_one_line() {
         let (st3, st4) = at_phase3_and_4();
         for (st, phase) in [(st3, 3), (st4, 4)] {
-            let s = say(&st, "alice", "pain: slow onboarding of new services");
+            let s = say(&st, "alice", "we use Datadog for observability");
             let said = only_changed(&st, &s, phase);
             let none = fill(
                 engine().knowledge().ui("gate.unchanged_phase"),
@@ -215,6 +215,17 @@ mod tests {
             );
             assert!(said.contains(&none), "{said}");
         }
+    }
+
+    #[test]
+    fn a_new_pain_in_the_final_reaction_re_renders_the_milestone_that_names_it() {
+        let (_, st4) = at_phase3_and_4();
+        let s = say(&st4, "alice", "pain: slow onboarding of new services");
+        let said = only_changed(&st4, &s, 4);
+        assert!(
+            said.contains("It answers your top pain: slow onboarding of new services."),
+            "{said}"
+        );
     }
 
     #[test]

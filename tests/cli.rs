@@ -32,6 +32,13 @@ fn run_with_input(mut cmd: Command, input: &str) -> (i32, String, String) {
     )
 }
 
+/// Runs `pavebot console` as alice on the sled directory `db` with `script` on standard input.
+fn console(db: &std::path::Path, script: &str) -> (i32, String, String) {
+    let mut cmd = pavebot();
+    cmd.args(["console", "--user", "alice", "--db"]).arg(db);
+    run_with_input(cmd, script)
+}
+
 #[test]
 fn console_runs_a_full_engagement_to_the_graded_plan_and_resumes() {
     let dir = tempfile::tempdir().unwrap();
@@ -47,9 +54,7 @@ fn console_runs_a_full_engagement_to_the_graded_plan_and_resumes() {
                   /confirm\n\
                   /user alice\n\
                   /confirm\n";
-    let mut cmd = pavebot();
-    cmd.args(["console", "--user", "alice", "--db"]).arg(&db);
-    let (code, out, err) = run_with_input(cmd, script);
+    let (code, out, err) = console(&db, script);
     assert_eq!(code, 0, "stderr: {err}");
     assert!(out.contains("Mode: Full build plan"), "{out}");
     assert!(out.contains("STOP: Phase 1 restated"), "{out}");
@@ -58,9 +63,7 @@ fn console_runs_a_full_engagement_to_the_graded_plan_and_resumes() {
     assert!(!out.contains("Quality Checklist"), "not at Phase 4 yet");
 
     // A second process on the same directory continues where the first stopped.
-    let mut cmd = pavebot();
-    cmd.args(["console", "--user", "alice", "--db"]).arg(&db);
-    let (code, out, err) = run_with_input(cmd, "/confirm\n/confirm\n/export\n");
+    let (code, out, err) = console(&db, "/confirm\n/confirm\n/export\n");
     assert_eq!(code, 0, "stderr: {err}");
     let grade = out
         .lines()
@@ -226,9 +229,7 @@ fn console_takes_a_pasted_multi_line_answer_as_one_message() {
                   - none\n\
                   \"\"\"\n\
                   /status\n";
-    let mut cmd = pavebot();
-    cmd.args(["console", "--user", "alice", "--db"]).arg(&db);
-    let (code, out, err) = run_with_input(cmd, script);
+    let (code, out, err) = console(&db, script);
     assert_eq!(code, 0, "stderr: {err}");
     assert!(out.contains("STOP: Phase 1 restated"), "{out}");
     assert!(

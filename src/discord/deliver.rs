@@ -382,7 +382,8 @@ pub struct Deliverer {
     on_delivered: OnDelivered,
 }
 
-/// Called with (key, open gate) once a step's replies are all delivered.
+/// Called with (key, open gate, the id of the message carrying its buttons) once a step's replies
+/// are all delivered.
 pub type OnDelivered = Box<dyn Fn(&str, Option<u8>, Option<u64>) + Send + Sync>;
 
 impl Deliverer {

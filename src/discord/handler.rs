@@ -50,10 +50,11 @@ pub struct Data {
     pub content_intent: AtomicBool,
     downloader: reqwest::Client,
     roles: RoleTables,
-    /// The gate this adapter last showed in each thread (from the replies it delivered): a typed
-    /// confirmation is stamped with it, so a "yes" typed while a Confirm press is in flight cannot
-    /// pass a second gate. Memory only: absent after a restart (the typed "yes" then confirms the
-    /// open gate).
+    /// The gate this adapter last showed in each thread (from the replies it delivered), with the id
+    /// of the message carrying its buttons and the gate shown before it: a typed confirmation is
+    /// stamped with the gate its author had in front of them, so a "yes" typed while a Confirm press
+    /// is in flight cannot pass a second gate. Memory only: absent after a restart (the typed "yes"
+    /// then confirms the open gate).
     shown_gates: Arc<Mutex<HashMap<String, Shown>>>,
     /// Posts the outbox.
     pub deliverer: Arc<Deliverer>,
@@ -185,11 +186,12 @@ fn show_gate(
     post: Option<u64>,
 ) {
     let mut m = gates.lock().unwrap_or_else(|p| p.into_inner());
-    let old = m.get(key).copied().unwrap_or_default();
-    if gate.is_none() && old.gate.is_none() {
+    // No gate open: nothing to stamp a message with (the thread's entry goes, as before).
+    if gate.is_none() {
         m.remove(key);
         return;
     }
+    let old = m.get(key).copied().unwrap_or_default();
     // The same gate shown again (after a question at it) was in front of the thread since its first
     // showing: that post stays the one messages are compared with.
     let (post, before) = if old.gate == gate {

@@ -186,14 +186,20 @@ impl Scan<'_> {
 
     /// True when a negation cue stands within `window` words before `pos` in its clause.
     fn negated(&self, seg: &Segment, pos: usize, window: usize) -> bool {
+        self.negations(seg, pos, window).any(|c| {
+            !self.text[c.end..pos].contains([',', '('])
+                && !self.stops.is_match(&self.text[c.end..pos])
+        })
+    }
+
+    /// The negation cues in the clause of `pos`, before it and at most `window` words from it.
+    fn negations(&self, seg: &Segment, pos: usize, window: usize) -> impl Iterator<Item = &CueHit> {
         let (cs, _) = self.clause(seg, pos);
-        self.cues.iter().any(|c| {
+        self.cues.iter().filter(move |c| {
             c.cue == Cue::Negate
                 && c.start >= cs
                 && c.end <= pos
                 && self.words(c.end, pos) <= window
-                && !self.text[c.end..pos].contains([',', '('])
-                && !self.stops.is_match(&self.text[c.end..pos])
         })
     }
 
@@ -201,14 +207,9 @@ impl Scan<'_> {
     /// excepted: after "except", "other than" or "besides" a constraint is the one that applies
     /// ("no constraints except GDPR").
     fn constraint_negated(&self, seg: &Segment, pos: usize) -> bool {
-        let (cs, _) = self.clause(seg, pos);
-        let excepted = self.cues.iter().any(|c| {
-            c.cue == Cue::Negate
-                && c.start >= cs
-                && c.end <= pos
-                && self.words(c.end, pos) <= 2
-                && self.stops.is_match(&self.text[c.start..c.end])
-        });
+        let excepted = self
+            .negations(seg, pos, 2)
+            .any(|c| self.stops.is_match(&self.text[c.start..c.end]));
         !excepted && self.negated(seg, pos, 2)
     }
 }

@@ -79,25 +79,6 @@ impl GateBuilder {
 
     /// The compiled gates.
     pub(crate) fn build(self) -> Gates {
-        if std::env::var_os("GATESTAT").is_some() {
-            let mut h = std::collections::BTreeMap::new();
-            for l in &self.literals {
-                *h.entry(l.len().min(8)).or_insert(0) += 1;
-            }
-            let short: Vec<String> = self
-                .literals
-                .iter()
-                .filter(|l| l.len() <= 2)
-                .map(|l| String::from_utf8_lossy(l).to_string())
-                .collect();
-            eprintln!(
-                "gates {} literals {} by len {:?} short {:?}",
-                self.gates,
-                self.literals.len(),
-                h,
-                short
-            );
-        }
         let ac = if self.literals.is_empty() {
             None
         } else {

@@ -37,6 +37,8 @@ const FILE: &str = "config/reading.toml";
 #[serde(deny_unknown_fields)]
 struct File {
     numbered: Vec<String>,
+    /// Where data can be required to stay: what `{place}` stands for in constraint and near patterns.
+    places: String,
     /// Label words that label only with a colon (or an arrow), not with "is": "CI is slow" is prose.
     colon_only: Vec<String>,
     labels: BTreeMap<String, Vec<String>>,
@@ -608,9 +610,15 @@ impl Reader {
         // backtracking over its hundreds of words); a match is then told apart by the first kind whose
         // own pattern matches all of it (the kind the whole pattern's leftmost-first alternation
         // would have chosen).
+        // What may stand before a label's words (punctuation, a dash, a bullet), then filler
+        // ("and", "honestly,") and bold marks; and the "is"/"are" that may end it instead of a colon.
+        let punct = r"[.;,!?|(:]\s+|\s[-–—]\s+";
+        let bullet = r"\s*(?:[-*•>#]+)\s*";
+        let filler = r"(?:(?:and|also|then|so|honestly|frankly|basically|tbh|well|ok|okay|but|anyway)\s*,?\s+)?(?:\*\*|__)?";
+        let is_end = r"\s+(?:is|are)\s";
         let label_with = |words: &str| {
             format!(
-                r"(?m)(?:^|[.;,!?|(:]\s+|\s[-–—]\s+|^\s*(?:[-*•>#]+)\s*)(?:(?:and|also|then|so|honestly|frankly|basically|tbh|well|ok|okay|but|anyway)\s*,?\s+)?(?:\*\*|__)?(?:(?:(?:our|the|my|main|top|biggest|current|existing)\s+)*(?:{words})(?:\s+(?:today|now|currently|wise|so far|most|the most))?(?:\s*\([^)\n]{{0,24}}\))?)(?:\*\*|__)?(?:\s*(?:[:=?]|->|→|=>)|\s+(?:is|are)\s)\s*(?:\*\*|__)?"
+                r"(?m)(?:^|{punct}|^{bullet}){filler}(?:(?:(?:our|the|my|main|top|biggest|current|existing)\s+)*(?:{words})(?:\s+(?:today|now|currently|wise|so far|most|the most))?(?:\s*\([^)\n]{{0,24}}\))?)(?:\*\*|__)?(?:\s*(?:[:=?]|->|→|=>)|{is_end})\s*(?:\*\*|__)?"
             )
         };
         let mut label_words = Vec::new();
@@ -619,11 +627,12 @@ impl Reader {
             let kind =
                 Kind::from_id(k).ok_or_else(|| err(format!("labels: unknown kind {k:?}")))?;
             alt_re(words, &format!("labels.{k}"))?;
-            label_words.push(alt(words));
+            let words = alt(words);
             label_kinds.push((
-                re(&format!(r"\A(?:{})\z", label_with(&alt(words))), "labels")?,
+                re(&format!(r"\A(?:{})\z", label_with(&words)), "labels")?,
                 kind,
             ));
+            label_words.push(words);
         }
         let label_pattern = label_with(&label_words.join("|"));
         let label = re(&label_pattern, "labels")?;
@@ -638,11 +647,8 @@ impl Reader {
             label,
             label_gate,
             label_kinds,
-            label_head: re(
-                r"\A(?:[.;,!?|(:]\s+|\s[-–—]\s+|\s*(?:[-*•>#]+)\s*)?(?:(?:and|also|then|so|honestly|frankly|basically|tbh|well|ok|okay|but|anyway)\s*,?\s+)?(?:\*\*|__)?",
-                "labels",
-            )?,
-            label_is: re(r"(?:\*\*|__)?\s+(?:is|are)\s\s*(?:\*\*|__)?\z", "labels")?,
+            label_head: re(&format!(r"\A(?:{punct}|{bullet})?{filler}"), "labels")?,
+            label_is: re(&format!(r"(?:\*\*|__)?{is_end}\s*(?:\*\*|__)?\z"), "labels")?,
             numbered: re(
                 r"^\s*(?:(?:q|#|question\s*|\()?(?P<n>[1-9](?:\s*[.)]|\s*[:\-—–]|/\s|\x{FE0F}?\x{20E3})|[a-eA-E]\))|q(?P<qn>[1-9])\s)\s*",
                 "numbered",
@@ -941,11 +947,17 @@ impl Reader {
             AccountModel::Single => 3,
         };
         accounts.sort_by_key(|(a, _)| rank(a));
+        // `{place}` in a constraint or near pattern: the places data may be required to stay in.
+        let placed = |list: &[String]| -> Vec<String> {
+            list.iter()
+                .map(|p| p.replace("{place}", &f.places))
+                .collect()
+        };
         let mut constraints = Vec::new();
         for (k, list) in &f.constraints {
             let c =
                 Constraint::from_id(k).ok_or_else(|| err(format!("constraints: unknown {k:?}")))?;
-            constraints.push((c, alt_pat(list, &format!("constraints.{k}"))?));
+            constraints.push((c, alt_pat(&placed(list), &format!("constraints.{k}"))?));
         }
         let mut constraint_not_before = Vec::new();
         for (k, list) in &f.constraint_not_before {
@@ -1110,8 +1122,8 @@ impl Reader {
                 .ok_or_else(|| err(format!("near: unknown {:?}", n.is)))?;
                 Ok(Near {
                     is,
-                    first: alt_pat(&n.first, "near.first")?,
-                    then: alt_re(&n.then, "near.then")?,
+                    first: alt_pat(&placed(&n.first), "near.first")?,
+                    then: alt_re(&placed(&n.then), "near.then")?,
                     within: n.within,
                 })
             })
